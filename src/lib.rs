@@ -1,0 +1,4 @@
+pub mod error;
+pub mod label;
+pub mod segment;
+pub mod tokenize;
