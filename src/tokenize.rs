@@ -82,6 +82,11 @@ impl Tokenizer {
         &self.normalized
     }
 
+    /// The tokens of the last sentence.
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
     /// The text of a token of the last sentence.
     pub fn text(&self, token: Token) -> &str {
         &self.normalized[token.start as usize..token.end as usize]

@@ -1,0 +1,292 @@
+//! The analyzer: sentence → stemmed terms. Its configuration is saved in every
+//! model file, so that training and classifying cannot disagree on preprocessing.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::tokenize::{Token, Tokenizer, DEFAULT_NEGATION_WINDOW};
+
+/// Prefix of a stem in the scope of a negation: `NOT_renonc`.
+pub const NEGATION_PREFIX: &str = "NOT_";
+
+/// How feature values are computed from term counts (then L2-normalized).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Weighting {
+    /// 1 for every term present.
+    #[default]
+    Binary,
+    /// Term count × smoothed inverse document frequency.
+    Tfidf,
+}
+
+impl std::str::FromStr for Weighting {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "binary" => Ok(Weighting::Binary),
+            "tfidf" => Ok(Weighting::Tfidf),
+            other => Err(Error::Config(format!(
+                "unknown weighting {other:?} (expected binary or tfidf)"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Weighting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Weighting::Binary => "binary",
+            Weighting::Tfidf => "tfidf",
+        })
+    }
+}
+
+/// Everything that decides how text becomes features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzerConfig {
+    /// Stemming algorithm; only `"snowball-french"` exists.
+    pub stemmer: String,
+    /// Mark stems in the scope of a negation with [`NEGATION_PREFIX`].
+    pub negation: bool,
+    /// Tokens after the closing `pas`/`jamais`… that stay in scope.
+    pub negation_window: u32,
+    /// 1: stems only; 2: stems and pairs of adjacent stems.
+    pub ngrams: u8,
+    /// Feature values.
+    pub weighting: Weighting,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            stemmer: STEMMER_NAME.to_string(),
+            negation: true,
+            negation_window: DEFAULT_NEGATION_WINDOW,
+            ngrams: 2,
+            weighting: Weighting::Binary,
+        }
+    }
+}
+
+const STEMMER_NAME: &str = "snowball-french";
+
+impl AnalyzerConfig {
+    /// Checks that the configuration can be used.
+    pub fn validate(&self) -> Result<()> {
+        if self.stemmer != STEMMER_NAME {
+            return Err(Error::Config(format!(
+                "unknown stemmer {:?} (only {STEMMER_NAME:?} exists)",
+                self.stemmer
+            )));
+        }
+        if !(1..=2).contains(&self.ngrams) {
+            return Err(Error::Config(format!(
+                "ngrams must be 1 or 2, not {}",
+                self.ngrams
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A stemmed token: an interned stem, its negation mark, and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    /// Id of the stem in [`Analyzer::stem`].
+    pub stem: u32,
+    /// In the scope of a negation.
+    pub negated: bool,
+    /// The token in [`Analyzer::normalized`].
+    pub token: Token,
+}
+
+/// Past this many distinct words the cache is emptied, so memory stays flat on
+/// endless input.
+const MAX_CACHED_WORDS: usize = 1 << 20;
+
+/// Turns sentences into stemmed terms. Keeps a word → stem cache, so each distinct
+/// word is stemmed once; use one analyzer per thread.
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    tokenizer: Tokenizer,
+    stemmer: Stemmer,
+    word_stems: FxHashMap<Box<str>, u32>,
+    stem_ids: FxHashMap<Box<str>, u32>,
+    stems: Vec<Box<str>>,
+    terms: Vec<Term>,
+    generation: u64,
+}
+
+impl Analyzer {
+    /// An analyzer for `config` (which must be valid).
+    pub fn new(config: &AnalyzerConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Analyzer {
+            config: config.clone(),
+            tokenizer: Tokenizer::new(config.negation, config.negation_window),
+            stemmer: Stemmer::create(Algorithm::French),
+            word_stems: FxHashMap::default(),
+            stem_ids: FxHashMap::default(),
+            stems: Vec::new(),
+            terms: Vec::new(),
+            generation: 0,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// Stems `sentence`; the terms borrow the analyzer's buffers.
+    pub fn analyze(&mut self, sentence: &str) -> &[Term] {
+        if self.word_stems.len() > MAX_CACHED_WORDS {
+            self.word_stems.clear();
+            self.stem_ids.clear();
+            self.stems.clear();
+            self.generation += 1;
+        }
+        let Analyzer {
+            tokenizer,
+            stemmer,
+            word_stems,
+            stem_ids,
+            stems,
+            terms,
+            ..
+        } = self;
+        terms.clear();
+        tokenizer.tokenize(sentence);
+        let normalized = tokenizer.normalized();
+        for &token in tokenizer.tokens() {
+            let word = &normalized[token.start as usize..token.end as usize];
+            let stem = match word_stems.get(word) {
+                Some(&id) => id,
+                None => {
+                    let stemmed = stemmer.stem(word);
+                    let id = match stem_ids.get(stemmed.as_ref()) {
+                        Some(&id) => id,
+                        None => {
+                            let id = stems.len() as u32;
+                            let boxed: Box<str> = stemmed.as_ref().into();
+                            stems.push(boxed.clone());
+                            stem_ids.insert(boxed, id);
+                            id
+                        }
+                    };
+                    word_stems.insert(word.into(), id);
+                    id
+                }
+            };
+            terms.push(Term {
+                stem,
+                negated: token.negated,
+                token,
+            });
+        }
+        &self.terms
+    }
+
+    /// The terms of the last sentence analyzed.
+    pub fn last_terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// The stem with id `id`.
+    pub fn stem(&self, id: u32) -> &str {
+        &self.stems[id as usize]
+    }
+
+    /// Number of distinct stems seen since the cache was last emptied.
+    pub fn stem_count(&self) -> usize {
+        self.stems.len()
+    }
+
+    /// Changes whenever the cache is emptied and stem ids are reassigned.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The normalized text of the last sentence.
+    pub fn normalized(&self) -> &str {
+        self.tokenizer.normalized()
+    }
+
+    /// The normalized word a term came from.
+    pub fn word(&self, term: &Term) -> &str {
+        self.tokenizer.text(term.token)
+    }
+
+    /// The feature name of a unigram term: its stem, prefixed when negated.
+    pub fn term_name(&self, term: &Term) -> String {
+        let stem = self.stem(term.stem);
+        if term.negated {
+            format!("{NEGATION_PREFIX}{stem}")
+        } else {
+            stem.to_string()
+        }
+    }
+
+    /// Feature names of a sentence, unigrams then bigrams ("a b"), with repeats.
+    pub fn term_names(&mut self, sentence: &str) -> Vec<String> {
+        let bigrams = self.config.ngrams >= 2;
+        let terms = self.analyze(sentence).to_vec();
+        let unigrams: Vec<String> = terms.iter().map(|t| self.term_name(t)).collect();
+        let mut names = unigrams.clone();
+        if bigrams {
+            names.extend(unigrams.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_are_those_of_rust_stemmers() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let names = a.term_names("L'Otan refuse de renoncer");
+        // Observed from rust-stemmers' French Snowball stemmer.
+        assert_eq!(
+            names,
+            ["l", "otan", "refus", "de", "renonc", "l otan", "otan refus", "refus de", "de renonc"]
+        );
+        let names = a.term_names("Nous ne renoncerons pas");
+        assert_eq!(&names[..4], ["nous", "ne", "NOT_renonc", "pas"]);
+        let mut uni = Analyzer::new(&AnalyzerConfig {
+            ngrams: 1,
+            ..AnalyzerConfig::default()
+        })
+        .unwrap();
+        assert_eq!(uni.term_names("exige exigeons"), ["exig", "exigeon"]);
+    }
+
+    #[test]
+    fn same_word_same_stem_id() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        let first = a.analyze("Moscou exige")[1].stem;
+        let second = a.analyze("Pékin exigeait")[1].stem;
+        assert_eq!(first, second);
+        assert_eq!(a.stem(first), "exig");
+    }
+
+    #[test]
+    fn bad_configurations_are_refused() {
+        let bad = AnalyzerConfig {
+            ngrams: 3,
+            ..AnalyzerConfig::default()
+        };
+        assert!(Analyzer::new(&bad).is_err());
+        let bad = AnalyzerConfig {
+            stemmer: "porter".into(),
+            ..AnalyzerConfig::default()
+        };
+        assert!(Analyzer::new(&bad).is_err());
+        assert!("counts".parse::<Weighting>().is_err());
+    }
+}

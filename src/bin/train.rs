@@ -1,0 +1,93 @@
+//! `train`: fits a model on labeled JSONL and writes the model file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use demarche::analyze::{AnalyzerConfig, Weighting};
+use demarche::dataset::Dataset;
+use demarche::model::DEFAULT_MODEL_PATH;
+use demarche::train::{train, TrainConfig};
+use demarche::Label;
+
+/// Train the demarche classifier (bag of French stems → multinomial logistic
+/// regression) on labeled JSONL sentences, and write a self-describing model file.
+#[derive(Parser, Debug)]
+#[command(name = "train", version, about, long_about)]
+struct Args {
+    /// Training data: a JSONL file or a folder searched for *.jsonl (repeatable).
+    #[arg(long, default_value = "data")]
+    data: Vec<PathBuf>,
+    /// Where to write the model (atomically).
+    #[arg(long, default_value = DEFAULT_MODEL_PATH)]
+    out: PathBuf,
+    /// L2 regularisation strength (linfa-logistic's alpha).
+    #[arg(long, default_value_t = TrainConfig::default().l2)]
+    l2: f64,
+    /// Keep terms found in at least this many training sentences.
+    #[arg(long, default_value_t = TrainConfig::default().min_count)]
+    min_count: usize,
+    /// 1: stems; 2: stems and adjacent stem pairs.
+    #[arg(long, default_value_t = AnalyzerConfig::default().ngrams, value_parser = clap::value_parser!(u8).range(1..=2))]
+    ngrams: u8,
+    /// Feature values: binary or tfidf (both L2-normalized).
+    #[arg(long, default_value_t = AnalyzerConfig::default().weighting.to_string(), value_parser = ["binary", "tfidf"])]
+    weighting: String,
+    /// L-BFGS iteration cap.
+    #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
+    max_iterations: u64,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let data = Dataset::load(&args.data)?;
+    let config = TrainConfig {
+        analyzer: AnalyzerConfig {
+            ngrams: args.ngrams,
+            weighting: args.weighting.parse::<Weighting>()?,
+            ..AnalyzerConfig::default()
+        },
+        min_count: args.min_count,
+        l2: args.l2,
+        max_iterations: args.max_iterations,
+    };
+    if !args.quiet {
+        eprintln!(
+            "train: {} sentences from {} file(s); fitting (l2 {}, {} iterations max)…",
+            data.len(),
+            data.files.len(),
+            config.l2,
+            config.max_iterations
+        );
+    }
+    let records: Vec<_> = data.records().collect();
+    let files: Vec<String> = data.files.iter().map(|p| p.display().to_string()).collect();
+    let model = train(&config, &records, &files)?;
+    model.save(&args.out)?;
+    if !args.quiet {
+        let counts = data.counts();
+        println!("sentences      {}", data.len());
+        for label in Label::ALL {
+            println!("  {label:<12} {}", counts[label.index()]);
+        }
+        println!("vocabulary     {} terms", model.space().len());
+        println!("training acc.  {:.4}", model.training().training_accuracy);
+        println!("time           {:.2} s", started.elapsed().as_secs_f64());
+        println!("model          {}", args.out.display());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("train: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The fitted model: feature space, weights and provenance; sparse prediction,
+//! explanations, and the self-describing model file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::AnalyzerConfig;
+use crate::error::{Error, Result};
+use crate::features::{FeatureSpace, Featurizer, SparseVector};
+use crate::label::Label;
+
+/// The `format` field of every model file.
+pub const FORMAT: &str = "demarche-model";
+/// The model-file version this crate writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The oldest model-file version this crate reads.
+pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
+/// Where `train` writes and `classify`/`evaluate` read by default.
+pub const DEFAULT_MODEL_PATH: &str = "models/demarche.json";
+
+/// How a model was trained: enough to reproduce it and to know what it has seen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// L2 strength (linfa-logistic's `alpha`).
+    pub l2: f64,
+    /// L-BFGS iteration cap.
+    pub max_iterations: u64,
+    /// Minimum number of training sentences a term must occur in.
+    pub min_count: usize,
+    /// Number of training sentences.
+    pub sentences: usize,
+    /// Training sentences per label.
+    pub per_label: BTreeMap<Label, usize>,
+    /// SHA-256 of the training records (ids, texts, labels in order).
+    pub data_sha256: String,
+    /// The files the training data came from, as given.
+    pub data_files: Vec<String>,
+    /// Accuracy on the training sentences.
+    pub training_accuracy: f64,
+    /// The hyper-parameter search that chose the settings, if one was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<serde_json::Value>,
+}
+
+/// What the model file holds, field by field.
+#[derive(Serialize, Deserialize)]
+struct ModelFile {
+    format: String,
+    format_version: u32,
+    crate_version: String,
+    labels: Vec<Label>,
+    analyzer: AnalyzerConfig,
+    vocabulary: Vec<String>,
+    idf: Vec<f64>,
+    /// One row per feature, one column per label.
+    weights: Vec<[f64; Label::COUNT]>,
+    intercepts: [f64; Label::COUNT],
+    training: TrainingInfo,
+}
+
+/// A label and the probability of every label.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// The most probable label (the first one on a tie, in column order).
+    pub label: Label,
+    /// Probabilities in column order ([`Label::ALL`]).
+    pub probabilities: [f64; Label::COUNT],
+}
+
+impl Prediction {
+    /// The probability of the predicted label.
+    pub fn confidence(&self) -> f64 {
+        self.probabilities[self.label.index()]
+    }
+}
+
+/// A feature that pushed the decision towards the predicted label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// The feature: a stem, `NOT_` stem, or pair of stems.
+    pub stem: String,
+    /// The words of the sentence behind it (normalized).
+    pub word: String,
+    /// Its contribution to the predicted label's score: weight × value.
+    pub weight: f64,
+}
+
+/// A multinomial logistic regression over bag-of-stems features.
+#[derive(Debug, Clone)]
+pub struct Model {
+    space: FeatureSpace,
+    /// Row-major by feature: `weights[f * COUNT + k]`, so that a sparse row reads
+    /// contiguous memory.
+    weights: Vec<f64>,
+    intercepts: [f64; Label::COUNT],
+    training: TrainingInfo,
+}
+
+impl Model {
+    /// Assembles a model; `weights` is row-major by feature.
+    pub fn new(
+        space: FeatureSpace,
+        weights: Vec<f64>,
+        intercepts: [f64; Label::COUNT],
+        training: TrainingInfo,
+    ) -> Result<Self> {
+        if weights.len() != space.len() * Label::COUNT {
+            return Err(Error::Config(format!(
+                "{} weights for {} features × {} labels",
+                weights.len(),
+                space.len(),
+                Label::COUNT
+            )));
+        }
+        if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
+            return Err(Error::Config("a weight is not finite".into()));
+        }
+        Ok(Model {
+            space,
+            weights,
+            intercepts,
+            training,
+        })
+    }
+
+    /// The feature space.
+    pub fn space(&self) -> &FeatureSpace {
+        &self.space
+    }
+
+    /// The analyzer configuration.
+    pub fn config(&self) -> &AnalyzerConfig {
+        self.space.config()
+    }
+
+    /// Training provenance.
+    pub fn training(&self) -> &TrainingInfo {
+        &self.training
+    }
+
+    /// Mutable provenance (to record a tuning run).
+    pub fn training_mut(&mut self) -> &mut TrainingInfo {
+        &mut self.training
+    }
+
+    /// Weights of feature `id`, one per label.
+    pub fn weights_of(&self, id: u32) -> &[f64] {
+        let start = id as usize * Label::COUNT;
+        &self.weights[start..start + Label::COUNT]
+    }
+
+    /// Intercepts, one per label.
+    pub fn intercepts(&self) -> &[f64; Label::COUNT] {
+        &self.intercepts
+    }
+
+    /// Linear scores of a sparse row, read straight from the weight rows.
+    pub fn scores(&self, row: &SparseVector) -> [f64; Label::COUNT] {
+        let mut scores = self.intercepts;
+        for (&id, &value) in row.indices.iter().zip(&row.values) {
+            let w = self.weights_of(id);
+            for k in 0..Label::COUNT {
+                scores[k] += value * w[k];
+            }
+        }
+        scores
+    }
+
+    /// Label and probabilities of a sparse row.
+    pub fn predict_row(&self, row: &SparseVector) -> Prediction {
+        let scores = self.scores(row);
+        let label = argmax(&scores);
+        Prediction {
+            label,
+            probabilities: softmax(scores),
+        }
+    }
+
+    /// A classifier (featurizer + buffers) borrowing this model; one per thread.
+    pub fn classifier(&self) -> Classifier<'_> {
+        Classifier {
+            model: self,
+            featurizer: self.space.featurizer(),
+            row: SparseVector::default(),
+        }
+    }
+
+    /// The same model as a linfa-logistic fitted model (for comparisons).
+    pub fn to_linfa(&self) -> linfa_logistic::MultiFittedLogisticRegression<f64, usize> {
+        let n = self.space.len();
+        let params = ndarray::Array2::from_shape_vec((n, Label::COUNT), self.weights.clone())
+            .expect("shape checked on construction");
+        let intercept = ndarray::Array1::from(self.intercepts.to_vec());
+        serde_json::from_value(serde_json::json!({
+            "intercept": intercept,
+            "params": params,
+            "classes": (0..Label::COUNT).collect::<Vec<usize>>(),
+        }))
+        .expect("linfa-logistic's serialized form")
+    }
+
+    /// Writes the model atomically: a temporary file in the same folder, synced,
+    /// then renamed over `path`, so a failure never leaves a half-written model.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let file = ModelFile {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION").into(),
+            labels: Label::ALL.to_vec(),
+            analyzer: self.space.config().clone(),
+            vocabulary: self.space.terms().to_vec(),
+            idf: self.space.idf().to_vec(),
+            weights: self
+                .weights
+                .chunks_exact(Label::COUNT)
+                .map(|c| c.try_into().expect("rows of COUNT"))
+                .collect(),
+            intercepts: self.intercepts,
+            training: self.training.clone(),
+        };
+        let mut json = serde_json::to_vec(&file).map_err(|e| Error::Model {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        json.push(b'\n');
+        write_atomically(path, &json)
+    }
+
+    /// Reads a model file; a corrupt file, another format or an unsupported version
+    /// is an error naming the file.
+    pub fn load(path: &Path) -> Result<Model> {
+        let bad = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        if path.is_dir() {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                message: "is a directory, expected a model file".into(),
+            });
+        }
+        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("corrupt or truncated JSON ({e})")))?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT) => {}
+            Some(other) => return Err(bad(format!("format is {other:?}, expected {FORMAT:?}"))),
+            None => return Err(bad(format!("no \"format\" field (expected {FORMAT:?})"))),
+        }
+        let version = value
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| bad("no \"format_version\" field".into()))?;
+        if !(OLDEST_SUPPORTED_VERSION as u64..=FORMAT_VERSION as u64).contains(&version) {
+            return Err(bad(format!(
+                "format version {version} is not supported (this is demarche {}, which reads versions {OLDEST_SUPPORTED_VERSION} to {FORMAT_VERSION})",
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        let file: ModelFile =
+            serde_json::from_value(value).map_err(|e| bad(format!("invalid field: {e}")))?;
+        if file.labels != Label::ALL {
+            return Err(bad(format!(
+                "labels {:?} differ from demand, refusal, warning, offer, none",
+                file.labels
+            )));
+        }
+        if file.weights.len() != file.vocabulary.len() {
+            return Err(bad(format!(
+                "{} weight rows for {} vocabulary terms",
+                file.weights.len(),
+                file.vocabulary.len()
+            )));
+        }
+        let space = FeatureSpace::from_parts(file.analyzer, file.vocabulary, file.idf)
+            .map_err(|e| bad(e.to_string()))?;
+        let weights = file.weights.into_iter().flatten().collect();
+        Model::new(space, weights, file.intercepts, file.training).map_err(|e| bad(e.to_string()))
+    }
+}
+
+/// Writes `bytes` to `path` through a synced temporary file and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Input {
+            path: path.to_path_buf(),
+            message: "not a file path".into(),
+        })?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+fn argmax(scores: &[f64; Label::COUNT]) -> Label {
+    let mut best = 0;
+    for k in 1..Label::COUNT {
+        if scores[k] > scores[best] {
+            best = k;
+        }
+    }
+    Label::ALL[best]
+}
+
+/// Softmax, shifted by the maximum for stability.
+fn softmax(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut out = scores.map(|s| (s - max).exp());
+    let sum: f64 = out.iter().sum();
+    out.iter_mut().for_each(|p| *p /= sum);
+    out
+}
+
+/// Classifies sentences with one model; holds the per-thread caches and buffers.
+pub struct Classifier<'m> {
+    model: &'m Model,
+    featurizer: Featurizer<'m>,
+    row: SparseVector,
+}
+
+impl<'m> Classifier<'m> {
+    /// The model.
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// The features of `sentence` (valid until the next call).
+    pub fn features(&mut self, sentence: &str) -> &SparseVector {
+        self.featurizer.featurize(sentence, &mut self.row);
+        &self.row
+    }
+
+    /// Label and probabilities of `sentence`.
+    pub fn predict(&mut self, sentence: &str) -> Prediction {
+        self.featurizer.featurize(sentence, &mut self.row);
+        self.model.predict_row(&self.row)
+    }
+
+    /// Only the label: skips the softmax.
+    pub fn label(&mut self, sentence: &str) -> Label {
+        self.featurizer.featurize(sentence, &mut self.row);
+        argmax(&self.model.scores(&self.row))
+    }
+
+    /// The prediction and the `top` features that contributed most to the
+    /// predicted label (positive contributions only, largest first).
+    pub fn explain(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
+        let prediction = self.predict(sentence);
+        let k = prediction.label.index();
+        let mut words: BTreeMap<u32, String> = BTreeMap::new();
+        for (id, word) in self.featurizer.origins() {
+            words.entry(id).or_insert(word);
+        }
+        let mut evidence: Vec<Evidence> = self
+            .row
+            .indices
+            .iter()
+            .zip(&self.row.values)
+            .map(|(&id, &value)| Evidence {
+                stem: self.model.space.terms()[id as usize].clone(),
+                word: words.get(&id).cloned().unwrap_or_default(),
+                weight: value * self.model.weights_of(id)[k],
+            })
+            .filter(|e| e.weight > 0.0)
+            .collect();
+        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.stem.cmp(&b.stem)));
+        evidence.truncate(top);
+        (prediction, evidence)
+    }
+}
