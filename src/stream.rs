@@ -371,6 +371,9 @@ fn run(model: &Model, sources: &[Source], options: &Options, writer: &mut dyn Wr
                 }
             });
         }
+        // Only the workers may hold the job receiver: once they stop, the reader's
+        // next send fails and it stops too.
+        drop(job_rx);
         drop(done_tx);
         let reader = scope.spawn(move || -> Result<()> {
             let mut seq = 0u64;

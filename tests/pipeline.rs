@@ -1,0 +1,143 @@
+//! The library end to end: training, the sparse scorer against linfa's dense one,
+//! the model file, and segmentation of the seed articles.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+use demarche::dataset::Dataset;
+use demarche::model::Model;
+use demarche::train::{densify, featurize_all};
+use demarche::{segment, Label};
+
+#[test]
+fn sparse_scorer_equals_linfa_dense_prediction() {
+    let model = fixture_model();
+    let data = Dataset::load(&[fixture()]).unwrap();
+    let mut records: Vec<_> = data.records().cloned().collect();
+    // Also sentences with unknown words and none at all.
+    for (i, (text, _)) in CLEAR_SENTENCES.iter().enumerate() {
+        let mut r = records[0].clone();
+        r.id = format!("extra-{i}");
+        r.text = text.to_string();
+        records.push(r);
+    }
+    let mut empty = records[0].clone();
+    empty.text = "…".into();
+    records.push(empty);
+    let refs: Vec<_> = records.iter().collect();
+    let rows = featurize_all(model.space(), &refs);
+    let dense = densify(&rows, model.space().len());
+    let linfa = model.to_linfa().predict_probabilities(&dense);
+    let mut classifier = model.classifier();
+    for (i, r) in records.iter().enumerate() {
+        let sparse = classifier.predict(&r.text).probabilities;
+        for k in 0..Label::COUNT {
+            let diff = (sparse[k] - linfa[[i, k]]).abs();
+            assert!(diff < 1e-9, "row {i} label {k}: sparse {} linfa {}", sparse[k], linfa[[i, k]]);
+        }
+    }
+}
+
+#[test]
+fn fixture_is_learnt_and_clear_sentences_get_their_labels() {
+    let model = fixture_model();
+    assert_eq!(model.training().training_accuracy, 1.0);
+    let mut classifier = model.classifier();
+    for (text, label) in CLEAR_SENTENCES {
+        let p = classifier.predict(text);
+        assert_eq!(p.label.as_str(), *label, "{text}");
+        let sum: f64 = p.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-12);
+        assert_eq!(classifier.label(text), p.label);
+    }
+}
+
+#[test]
+fn explanations_name_stems_and_words_of_the_sentence() {
+    let model = fixture_model();
+    let mut classifier = model.classifier();
+    let (p, evidence) = classifier.explain("Moscou rejette l'offre et refuse de céder.", 3);
+    assert_eq!(p.label, Label::Refusal);
+    assert!(!evidence.is_empty() && evidence.len() <= 3);
+    assert!(evidence.windows(2).all(|w| w[0].weight >= w[1].weight));
+    assert!(evidence.iter().any(|e| e.stem == "refus" && e.word == "refuse"), "{evidence:?}");
+    assert!(evidence.iter().all(|e| e.weight > 0.0));
+}
+
+#[test]
+fn training_twice_gives_byte_identical_files_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (dir.path().join("a.json"), dir.path().join("b.json"), dir.path().join("c.json"));
+    fixture_model().save(&a).unwrap();
+    fixture_model().save(&b).unwrap();
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+    let loaded = Model::load(&a).unwrap();
+    loaded.save(&c).unwrap();
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&c).unwrap());
+    // No temporary file is left behind.
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let json: serde_json::Value = serde_json::from_slice(&fs::read(&a).unwrap()).unwrap();
+    for key in ["format", "format_version", "crate_version", "labels", "analyzer", "vocabulary", "weights", "intercepts", "training"] {
+        assert!(json.get(key).is_some(), "model file lacks {key}");
+    }
+    assert_eq!(json["labels"], serde_json::json!(["demand", "refusal", "warning", "offer", "none"]));
+    assert_eq!(json["training"]["per_label"]["demand"], 10);
+    assert_eq!(json["training"]["data_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn bad_model_files_are_named_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    fixture_model().save(&good).unwrap();
+    let text = fs::read_to_string(&good).unwrap();
+    let cases = [
+        ("truncated.json", text[..text.len() / 2].to_string(), "corrupt or truncated JSON"),
+        ("other.json", text.replacen("demarche-model", "fasttext", 1), "format is \"fasttext\""),
+        ("future.json", text.replacen("\"format_version\":1", "\"format_version\":99", 1), "version 99 is not supported"),
+        ("shape.json", text.replacen("\"intercepts\":[", "\"intercepts\":[0.5,", 1), "invalid field"),
+    ];
+    for (name, content, expected) in cases {
+        let path = write(dir.path(), name, content);
+        let message = Model::load(&path).unwrap_err().to_string();
+        assert!(message.contains(name), "{message}");
+        assert!(message.contains(expected), "{message} should contain {expected}");
+    }
+    let missing = Model::load(&dir.path().join("missing.json")).unwrap_err().to_string();
+    assert!(missing.contains("missing.json"), "{missing}");
+}
+
+#[test]
+fn a_label_without_training_data_is_an_error() {
+    let data = Dataset::load(&[fixture()]).unwrap();
+    let records: Vec<_> = data.records().filter(|r| r.label != Label::Offer).collect();
+    let err = demarche::train::train(&fixture_config(), &records, &[]).unwrap_err();
+    assert!(err.to_string().contains("labeled offer"), "{err}");
+}
+
+#[test]
+fn every_seed_sentence_comes_out_whole() {
+    // data/test/seeds.jsonl lists every sentence of the five seed articles, in order;
+    // the segmenter must give exactly those.
+    let data = Dataset::load(&[root().join("data/test/seeds.jsonl")]).unwrap();
+    let mut expected: Vec<(String, String)> = data
+        .records()
+        .map(|r| (r.source.clone().unwrap(), r.text.clone()))
+        .collect();
+    let mut files: Vec<_> = fs::read_dir(root().join("seeds")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 5);
+    let mut got = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        let name = format!("seeds/{}", file.file_name().unwrap().to_string_lossy());
+        for s in segment::sentences(&text) {
+            got.push((name.clone(), s.replace('\n', " ")));
+        }
+    }
+    assert_eq!(got.len(), 141);
+    assert_eq!(got, expected);
+}
