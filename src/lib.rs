@@ -1,3 +1,66 @@
+//! # demarche
+//!
+//! Reads French diplomatic news and tells, sentence by sentence, which claim an
+//! actor makes: a **demand**, a **refusal**, a **warning**, an **offer**, or
+//! **none** of these ([`Label`]). The labels follow the project's annotation guide and
+//! map onto event-coding schemes: demand ≈ CAMEO 10 / PLOVER REQUEST, refusal ≈
+//! CAMEO 12 / REJECT, warning ≈ CAMEO 13 / THREATEN, offer ≈ CAMEO 03 /
+//! AGREE (intent).
+//!
+//! The pipeline, one module per stage:
+//! [`segment`] (article → sentences) → [`tokenize`] (NFC, lowercase, elisions,
+//! negation scope) → [`analyze`] (Snowball stems, `NOT_` marks) → [`features`]
+//! (sparse bag of stems and stem pairs) → [`train`] (multinomial logistic regression
+//! fitted by `linfa-logistic`) → [`model`] (sparse scoring, probabilities, and the
+//! stems that drove each decision).
+//!
+//! ```
+//! use demarche::dataset::Record;
+//! use demarche::train::{train, TrainConfig};
+//! use demarche::Label;
+//!
+//! let rows = [
+//!     ("Moscou exige le retrait des troupes.", Label::Demand),
+//!     ("Paris exige des garanties.", Label::Demand),
+//!     ("Washington rejette la proposition.", Label::Refusal),
+//!     ("Pékin rejette cette demande.", Label::Refusal),
+//!     ("Séoul menace de riposter.", Label::Warning),
+//!     ("Téhéran menace de représailles.", Label::Warning),
+//!     ("Le Qatar propose une médiation.", Label::Offer),
+//!     ("Berlin propose une aide.", Label::Offer),
+//!     ("La réunion a eu lieu mardi.", Label::NoClaim),
+//!     ("Le sommet a eu lieu à Genève.", Label::NoClaim),
+//! ];
+//! let records: Vec<Record> = rows
+//!     .iter()
+//!     .enumerate()
+//!     .map(|(i, (text, label))| Record {
+//!         id: format!("doc-{i}"),
+//!         text: text.to_string(),
+//!         label: *label,
+//!         also: vec![],
+//!         actor: None,
+//!         source: None,
+//!     })
+//!     .collect();
+//! let refs: Vec<&Record> = records.iter().collect();
+//! let config = TrainConfig { min_count: 1, l2: 0.01, ..TrainConfig::default() };
+//! let model = train(&config, &refs, &[])?;
+//!
+//! let mut classifier = model.classifier();
+//! assert_eq!(classifier.label("L'Iran rejette l'offre européenne."), Label::Refusal);
+//! let (prediction, evidence) = classifier.explain("Ankara menace Athènes.", 3);
+//! assert_eq!(prediction.label, Label::Warning);
+//! assert_eq!(evidence[0].stem, "menac");
+//! # Ok::<(), demarche::Error>(())
+//! ```
+//!
+//! The command-line tools `train`, `classify` and `evaluate` are thin shells over
+//! this library; see the README.
+
+#![deny(missing_docs)]
+
+pub mod agreement;
 pub mod analyze;
 pub mod dataset;
 pub mod error;

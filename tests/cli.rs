@@ -65,10 +65,20 @@ fn every_binary_has_help() {
 fn train_prints_a_summary_and_writes_the_model() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("sub/model.json");
-    let o = run(bin("train").arg("--data").arg(fixture()).arg("--out").arg(&model));
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&model));
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    for needle in ["sentences      50", "demand       10", "vocabulary", "training acc.", "model.json"] {
+    for needle in [
+        "sentences      50",
+        "demand       10",
+        "vocabulary",
+        "training acc.",
+        "model.json",
+    ] {
         assert!(out.contains(needle), "{out}");
     }
     assert!(model.exists());
@@ -78,7 +88,10 @@ fn train_prints_a_summary_and_writes_the_model() {
 fn classify_a_seed_article_as_jsonl() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
-    let o = run(bin("classify").arg("--model").arg(&model).arg("seeds/000_05d0d908b6be408e.txt"));
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .arg("seeds/000_05d0d908b6be408e.txt"));
     assert!(o.status.success(), "{}", stderr(&o));
     let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout)
         .unwrap()
@@ -100,10 +113,16 @@ fn classify_a_seed_article_as_jsonl() {
         assert_eq!(probabilities.len(), 5);
         let sum: f64 = probabilities.values().map(|p| p.as_f64().unwrap()).sum();
         assert!((sum - 1.0).abs() < 1e-9);
-        let best = probabilities[record["label"].as_str().unwrap()].as_f64().unwrap();
+        let best = probabilities[record["label"].as_str().unwrap()]
+            .as_f64()
+            .unwrap();
         assert!(probabilities.values().all(|p| p.as_f64().unwrap() <= best));
         for e in record["evidence"].as_array().unwrap() {
-            assert!(e["stem"].is_string() && e["word"].is_string() && e["weight"].as_f64().unwrap() > 0.0);
+            assert!(
+                e["stem"].is_string()
+                    && e["word"].is_string()
+                    && e["weight"].as_f64().unwrap() > 0.0
+            );
         }
     }
 }
@@ -112,8 +131,14 @@ fn classify_a_seed_article_as_jsonl() {
 fn clear_sentences_get_their_labels_in_every_input_format() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
-    let lines: String = CLEAR_SENTENCES.iter().map(|(t, _)| format!("{t}\n")).collect();
-    let expected: String = CLEAR_SENTENCES.iter().map(|(_, l)| format!("{l}\n")).collect();
+    let lines: String = CLEAR_SENTENCES
+        .iter()
+        .map(|(t, _)| format!("{t}\n"))
+        .collect();
+    let expected: String = CLEAR_SENTENCES
+        .iter()
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
     let file = write(dir.path(), "clear.txt", &lines);
     for input in ["lines", "text"] {
         let o = run(bin("classify")
@@ -122,7 +147,11 @@ fn clear_sentences_get_their_labels_in_every_input_format() {
             .args(["--input", input, "--format", "label"])
             .arg(&file));
         assert!(o.status.success(), "{}", stderr(&o));
-        assert_eq!(String::from_utf8(o.stdout).unwrap(), expected, "--input {input}");
+        assert_eq!(
+            String::from_utf8(o.stdout).unwrap(),
+            expected,
+            "--input {input}"
+        );
     }
     let jsonl: String = CLEAR_SENTENCES
         .iter()
@@ -139,10 +168,17 @@ fn clear_sentences_get_their_labels_in_every_input_format() {
         assert_eq!(v["label"], CLEAR_SENTENCES[i].1);
         assert!(line.starts_with("{\"id\":"), "id comes first: {line}");
     }
-    let o = run(bin("classify").arg("--model").arg(&model).args(["--format", "table"]).arg(&file));
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .args(["--format", "table"])
+        .arg(&file));
     let table = String::from_utf8(o.stdout).unwrap();
     assert!(table.starts_with("LABEL"));
-    assert!(table.lines().nth(1).unwrap().starts_with("demand"), "{table}");
+    assert!(
+        table.lines().nth(1).unwrap().starts_with("demand"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -160,7 +196,14 @@ fn standard_input_and_threads_keep_order() {
         let mut child = bin("classify")
             .arg("--model")
             .arg(&model)
-            .args(["--input", "lines", "--format", "label", "--threads", threads])
+            .args([
+                "--input",
+                "lines",
+                "--format",
+                "label",
+                "--threads",
+                threads,
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -184,7 +227,9 @@ fn standard_input_and_threads_keep_order() {
 fn a_closed_pipe_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
-    let big: String = (0..200_000).map(|i| format!("Paris exige une réponse {i}.\n")).collect();
+    let big: String = (0..200_000)
+        .map(|i| format!("Paris exige une réponse {i}.\n"))
+        .collect();
     let file = write(dir.path(), "big.txt", big);
     for threads in ["1", "2"] {
         let mut child = bin("classify")
@@ -227,12 +272,25 @@ fn bad_input_is_a_clear_error() {
         let o = run(bin("classify").arg("--model").arg(&model).args(&files));
         assert_fails_with(&o, &needles);
     }
-    let corrupt = write(d, "corrupt.json", "{\"format\": \"demarche-model\", \"format_");
-    let o = run(bin("classify").arg("--model").arg(&corrupt).arg("seeds/000_05d0d908b6be408e.txt"));
+    let corrupt = write(
+        d,
+        "corrupt.json",
+        "{\"format\": \"demarche-model\", \"format_",
+    );
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&corrupt)
+        .arg("seeds/000_05d0d908b6be408e.txt"));
     assert_fails_with(&o, &["corrupt.json", "corrupt or truncated"]);
-    let o = run(bin("classify").arg("--model").arg(d.join("nope.json")).arg("seeds/000_05d0d908b6be408e.txt"));
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(d.join("nope.json"))
+        .arg("seeds/000_05d0d908b6be408e.txt"));
     assert_fails_with(&o, &["nope.json", "train a model first"]);
-    let o = run(bin("classify").arg("--model").arg(&model).args(["--format", "xml"]));
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .args(["--format", "xml"]));
     assert_fails_with(&o, &["xml"]);
 }
 
@@ -242,9 +300,17 @@ fn failed_training_leaves_the_previous_model_untouched() {
     let model = trained_model(dir.path());
     let before = std::fs::read(&model).unwrap();
     let d = dir.path();
-    let unknown = write(d, "unknown.jsonl", "{\"id\":\"a-1\",\"text\":\"t\",\"label\":\"threat\"}\n");
+    let unknown = write(
+        d,
+        "unknown.jsonl",
+        "{\"id\":\"a-1\",\"text\":\"t\",\"label\":\"threat\"}\n",
+    );
     let no_text = write(d, "notext.jsonl", "{\"id\":\"a-1\",\"label\":\"none\"}\n");
-    let four = write(d, "four.jsonl", "{\"id\":\"a-1\",\"text\":\"Paris exige.\",\"label\":\"demand\"}\n");
+    let four = write(
+        d,
+        "four.jsonl",
+        "{\"id\":\"a-1\",\"text\":\"Paris exige.\",\"label\":\"demand\"}\n",
+    );
     let cases: Vec<(PathBuf, Vec<&str>)> = vec![
         (unknown, vec!["unknown.jsonl:1", "unknown label \"threat\""]),
         (no_text, vec!["notext.jsonl:1", "no \"text\" field"]),
@@ -252,12 +318,26 @@ fn failed_training_leaves_the_previous_model_untouched() {
         (d.join("absent"), vec!["absent", "no such file"]),
     ];
     for (data, needles) in cases {
-        let o = run(bin("train").arg("--data").arg(&data).arg("--out").arg(&model));
+        let o = run(bin("train")
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(&model));
         assert_fails_with(&o, &needles);
         assert_eq!(std::fs::read(&model).unwrap(), before, "model overwritten");
     }
-    let o = run(bin("train").arg("--data").arg(fixture()).arg("--out").arg(&model).args(["--weighting", "counts"]));
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&model)
+        .args(["--weighting", "counts"]));
     assert_fails_with(&o, &["counts"]);
-    let o = run(bin("train").arg("--data").arg(fixture()).arg("--out").arg(&model).arg("--l2=-1"));
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&model)
+        .arg("--l2=-1"));
     assert_fails_with(&o, &["l2 must be > 0"]);
 }

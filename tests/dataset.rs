@@ -34,12 +34,18 @@ fn every_record_is_valid_and_complete() {
     for e in &data.examples {
         let r = &e.record;
         let at = format!("{}:{}", e.path.display(), e.line);
-        let source = r.source.as_deref().unwrap_or_else(|| panic!("{at}: no source"));
+        let source = r
+            .source
+            .as_deref()
+            .unwrap_or_else(|| panic!("{at}: no source"));
         if source == "constructed" {
             assert!(r.actor.is_some(), "{at}: constructed record without actor");
             assert!(r.id.starts_with("con-"), "{at}: id {}", r.id);
         } else {
-            assert!(source.starts_with("seeds/") && root().join(source).exists(), "{at}: source {source}");
+            assert!(
+                source.starts_with("seeds/") && root().join(source).exists(),
+                "{at}: source {source}"
+            );
             assert!(r.id.starts_with("seed-"), "{at}: id {}", r.id);
         }
         assert_eq!(r.text.trim(), r.text, "{at}: untrimmed text");
@@ -70,7 +76,8 @@ fn no_duplicates_or_near_duplicates() {
         .collect();
     for i in 0..records.len() {
         for j in i + 1..records.len() {
-            let both_seeds = records[i].0.id.starts_with("seed-") && records[j].0.id.starts_with("seed-");
+            let both_seeds =
+                records[i].0.id.starts_with("seed-") && records[j].0.id.starts_with("seed-");
             let (a, b) = (&words[i], &words[j]);
             if both_seeds || a.len().min(b.len()) * 10 < a.len().max(b.len()) * 8 {
                 continue;
@@ -78,7 +85,10 @@ fn no_duplicates_or_near_duplicates() {
             let common = a.intersection(b).count();
             let union = a.len() + b.len() - common;
             if common * 10 >= union * 8 {
-                problems.push(format!("{} is a near-duplicate of {}", records[j].1, records[i].1));
+                problems.push(format!(
+                    "{} is a near-duplicate of {}",
+                    records[j].1, records[i].1
+                ));
             }
         }
     }
@@ -92,7 +102,11 @@ fn label_balance_meets_the_data_card() {
         .records()
         .filter(|r| r.source.as_deref() == Some("constructed"))
         .collect();
-    assert!(constructed.len() >= 2500, "{} constructed records", constructed.len());
+    assert!(
+        constructed.len() >= 2500,
+        "{} constructed records",
+        constructed.len()
+    );
     let counts = demarche::dataset::label_counts(constructed.iter().copied());
     for act in Label::ACTS {
         assert!(counts[act.index()] >= 400, "{act}: {}", counts[act.index()]);
@@ -112,7 +126,10 @@ fn the_split_never_cuts_a_group_and_tests_on_real_news() {
     let shared: Vec<_> = train_groups.intersection(&test_groups).collect();
     assert!(shared.is_empty(), "groups on both sides: {shared:?}");
     // All five seed articles are held out, and constructed text is never the only test.
-    let seed_groups: Vec<_> = test_groups.iter().filter(|g| g.starts_with("seed-")).collect();
+    let seed_groups: Vec<_> = test_groups
+        .iter()
+        .filter(|g| g.starts_with("seed-"))
+        .collect();
     assert_eq!(seed_groups.len(), 5);
     assert!(test_groups.iter().any(|g| g.starts_with("con-")));
     assert!(train_groups.iter().all(|g| g.starts_with("con-")));
@@ -121,7 +138,10 @@ fn the_split_never_cuts_a_group_and_tests_on_real_news() {
     for e in train.examples.iter().chain(&test.examples) {
         if e.record.id.starts_with("con-") {
             let stem = e.path.file_stem().unwrap().to_string_lossy().into_owned();
-            batches.entry(e.record.group().to_string()).or_default().insert(stem);
+            batches
+                .entry(e.record.group().to_string())
+                .or_default()
+                .insert(stem);
         }
     }
     for (group, files) in batches {

@@ -35,7 +35,12 @@ fn sparse_scorer_equals_linfa_dense_prediction() {
         let sparse = classifier.predict(&r.text).probabilities;
         for k in 0..Label::COUNT {
             let diff = (sparse[k] - linfa[[i, k]]).abs();
-            assert!(diff < 1e-9, "row {i} label {k}: sparse {} linfa {}", sparse[k], linfa[[i, k]]);
+            assert!(
+                diff < 1e-9,
+                "row {i} label {k}: sparse {} linfa {}",
+                sparse[k],
+                linfa[[i, k]]
+            );
         }
     }
 }
@@ -62,14 +67,23 @@ fn explanations_name_stems_and_words_of_the_sentence() {
     assert_eq!(p.label, Label::Refusal);
     assert!(!evidence.is_empty() && evidence.len() <= 3);
     assert!(evidence.windows(2).all(|w| w[0].weight >= w[1].weight));
-    assert!(evidence.iter().any(|e| e.stem == "refus" && e.word == "refuse"), "{evidence:?}");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.stem == "refus" && e.word == "refuse"),
+        "{evidence:?}"
+    );
     assert!(evidence.iter().all(|e| e.weight > 0.0));
 }
 
 #[test]
 fn training_twice_gives_byte_identical_files_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (dir.path().join("a.json"), dir.path().join("b.json"), dir.path().join("c.json"));
+    let (a, b, c) = (
+        dir.path().join("a.json"),
+        dir.path().join("b.json"),
+        dir.path().join("c.json"),
+    );
     fixture_model().save(&a).unwrap();
     fixture_model().save(&b).unwrap();
     assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
@@ -77,13 +91,29 @@ fn training_twice_gives_byte_identical_files_and_round_trips() {
     loaded.save(&c).unwrap();
     assert_eq!(fs::read(&a).unwrap(), fs::read(&c).unwrap());
     // No temporary file is left behind.
-    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 3, "{names:?}");
     let json: serde_json::Value = serde_json::from_slice(&fs::read(&a).unwrap()).unwrap();
-    for key in ["format", "format_version", "crate_version", "labels", "analyzer", "vocabulary", "weights", "intercepts", "training"] {
+    for key in [
+        "format",
+        "format_version",
+        "crate_version",
+        "labels",
+        "analyzer",
+        "vocabulary",
+        "weights",
+        "intercepts",
+        "training",
+    ] {
         assert!(json.get(key).is_some(), "model file lacks {key}");
     }
-    assert_eq!(json["labels"], serde_json::json!(["demand", "refusal", "warning", "offer", "none"]));
+    assert_eq!(
+        json["labels"],
+        serde_json::json!(["demand", "refusal", "warning", "offer", "none"])
+    );
     assert_eq!(json["training"]["per_label"]["demand"], 10);
     assert_eq!(json["training"]["data_sha256"].as_str().unwrap().len(), 64);
 }
@@ -95,18 +125,39 @@ fn bad_model_files_are_named_errors() {
     fixture_model().save(&good).unwrap();
     let text = fs::read_to_string(&good).unwrap();
     let cases = [
-        ("truncated.json", text[..text.len() / 2].to_string(), "corrupt or truncated JSON"),
-        ("other.json", text.replacen("demarche-model", "fasttext", 1), "format is \"fasttext\""),
-        ("future.json", text.replacen("\"format_version\":1", "\"format_version\":99", 1), "version 99 is not supported"),
-        ("shape.json", text.replacen("\"intercepts\":[", "\"intercepts\":[0.5,", 1), "invalid field"),
+        (
+            "truncated.json",
+            text[..text.len() / 2].to_string(),
+            "corrupt or truncated JSON",
+        ),
+        (
+            "other.json",
+            text.replacen("demarche-model", "fasttext", 1),
+            "format is \"fasttext\"",
+        ),
+        (
+            "future.json",
+            text.replacen("\"format_version\":1", "\"format_version\":99", 1),
+            "version 99 is not supported",
+        ),
+        (
+            "shape.json",
+            text.replacen("\"intercepts\":[", "\"intercepts\":[0.5,", 1),
+            "invalid field",
+        ),
     ];
     for (name, content, expected) in cases {
         let path = write(dir.path(), name, content);
         let message = Model::load(&path).unwrap_err().to_string();
         assert!(message.contains(name), "{message}");
-        assert!(message.contains(expected), "{message} should contain {expected}");
+        assert!(
+            message.contains(expected),
+            "{message} should contain {expected}"
+        );
     }
-    let missing = Model::load(&dir.path().join("missing.json")).unwrap_err().to_string();
+    let missing = Model::load(&dir.path().join("missing.json"))
+        .unwrap_err()
+        .to_string();
     assert!(missing.contains("missing.json"), "{missing}");
 }
 
@@ -123,11 +174,14 @@ fn every_seed_sentence_comes_out_whole() {
     // data/test/seeds.jsonl lists every sentence of the five seed articles, in order;
     // the segmenter must give exactly those.
     let data = Dataset::load(&[root().join("data/test/seeds.jsonl")]).unwrap();
-    let mut expected: Vec<(String, String)> = data
+    let expected: Vec<(String, String)> = data
         .records()
         .map(|r| (r.source.clone().unwrap(), r.text.clone()))
         .collect();
-    let mut files: Vec<_> = fs::read_dir(root().join("seeds")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = fs::read_dir(root().join("seeds"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     assert_eq!(files.len(), 5);
     let mut got = Vec::new();

@@ -35,10 +35,22 @@ pub fn fixture_model() -> Model {
 
 /// Sentences written for the tests, not in the fixture, with the label each must get.
 pub const CLEAR_SENTENCES: &[(&str, &str)] = &[
-    ("Le Premier ministre exige le retrait des forces étrangères.", "demand"),
-    ("L'Iran rejette catégoriquement l'ultimatum américain.", "refusal"),
-    ("Pyongyang menace de représailles les navires étrangers.", "warning"),
-    ("Le Qatar propose une médiation pour la libération des otages.", "offer"),
+    (
+        "Le Premier ministre exige le retrait des forces étrangères.",
+        "demand",
+    ),
+    (
+        "L'Iran rejette catégoriquement l'ultimatum américain.",
+        "refusal",
+    ),
+    (
+        "Pyongyang menace de représailles les navires étrangers.",
+        "warning",
+    ),
+    (
+        "Le Qatar propose une médiation pour la libération des otages.",
+        "offer",
+    ),
     ("La délégation est arrivée mardi à Genève.", "none"),
 ];
 
