@@ -290,6 +290,20 @@ mod tests {
                 "Il a dit: \"Non.\" Puis il est parti.",
                 &["Il a dit: \"Non.\"", "Puis il est parti."],
             ),
+            (
+                "«\u{a0}Nous partons.\u{a0}» Il a ri.",
+                &["«\u{a0}Nous partons.\u{a0}»", "Il a ri."],
+            ),
+            (
+                "Il l'a dit à MM. Macron et Scholz. Puis Dr. Tedros.",
+                &["Il l'a dit à MM. Macron et Scholz.", "Puis Dr. Tedros."],
+            ),
+            ("Fin du texte… La suite.", &["Fin du texte…", "La suite."]),
+            ("Le 2 mai. 2022 fut long.", &["Le 2 mai.", "2022 fut long."]),
+            (
+                "(AFP) Le sommet s'ouvre. « Enfin ! » a-t-il lancé.",
+                &["(AFP) Le sommet s'ouvre.", "« Enfin ! » a-t-il lancé."],
+            ),
             ("", &[]),
             ("  \n \n", &[]),
         ];

@@ -195,3 +195,24 @@ fn every_seed_sentence_comes_out_whole() {
     assert_eq!(got.len(), 141);
     assert_eq!(got, expected);
 }
+
+#[test]
+fn streaming_text_input_segments_like_the_whole_article() {
+    use demarche::stream::{read_batches, InputFormat, Source};
+    for entry in fs::read_dir(root().join("seeds")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        let whole: Vec<String> = segment::sentences(&text)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // A batch size of 3 forces many batches per article.
+        let mut streamed = Vec::new();
+        read_batches(&Source::File(path.clone()), InputFormat::Text, 3, |items| {
+            streamed.extend(items.into_iter().map(|i| i.text));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(streamed, whole, "{}", path.display());
+    }
+}
