@@ -1,8 +1,10 @@
 pub mod analyze;
 pub mod dataset;
 pub mod error;
+pub mod evaluate;
 pub mod features;
 pub mod label;
+pub mod metrics;
 pub mod model;
 pub mod segment;
 pub mod stream;
