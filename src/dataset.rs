@@ -353,29 +353,15 @@ mod tests {
         let ok = r#"{"id":"a-1","text":"Paris exige.","label":"demand"}"#;
         let cases: &[(String, &str)] = &[
             (format!("{ok}\n{{oops\n"), "x.jsonl:2: malformed JSON"),
-            (
-                format!("{ok}\n{{\"id\":\"a-2\",\"label\":\"none\"}}\n"),
-                "x.jsonl:2: record has no \"text\" field",
-            ),
-            (
-                format!("{ok}\n{{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"threat\"}}\n"),
-                "x.jsonl:2: unknown label \"threat\"",
-            ),
+            (format!("{ok}\n{{\"id\":\"a-2\",\"label\":\"none\"}}\n"), "x.jsonl:2: record has no \"text\" field"),
+            (format!("{ok}\n{{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"threat\"}}\n"), "x.jsonl:2: unknown label \"threat\""),
             (format!("{ok}\n{ok}\n"), "x.jsonl:2: duplicate id \"a-1\""),
-            (
-                format!(
-                    "{{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"none\",\"also\":[\"none\"]}}\n"
-                ),
-                "x.jsonl:1: \"also\" repeats none",
-            ),
+            (format!("{{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"none\",\"also\":[\"none\"]}}\n"), "x.jsonl:1: \"also\" repeats none"),
             ("\n  \n".to_string(), "x.jsonl: empty file"),
         ];
         for (content, expected) in cases {
             let message = error_of(content.as_bytes());
-            assert!(
-                message.contains(expected),
-                "{message:?} should contain {expected:?}"
-            );
+            assert!(message.contains(expected), "{message:?} should contain {expected:?}");
         }
         let message = error_of(b"{\"id\":\"a\",\"text\":\"\xff\",\"label\":\"none\"}\n");
         assert!(message.contains("x.jsonl:1: not valid UTF-8"), "{message}");
@@ -385,16 +371,8 @@ mod tests {
     fn loads_folders_recursively_in_sorted_order() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("sub")).unwrap();
-        write(
-            &dir.path().join("sub"),
-            "b.jsonl",
-            br#"{"id":"b-1","text":"B","label":"offer","also":["warning"]}"#,
-        );
-        write(
-            dir.path(),
-            "a.jsonl",
-            b"{\"id\":\"a-1\",\"text\":\"A\",\"label\":\"none\"}\n\n",
-        );
+        write(&dir.path().join("sub"), "b.jsonl", br#"{"id":"b-1","text":"B","label":"offer","also":["warning"]}"#);
+        write(dir.path(), "a.jsonl", b"{\"id\":\"a-1\",\"text\":\"A\",\"label\":\"none\"}\n\n");
         write(dir.path(), "notes.txt", b"ignored");
         let data = Dataset::load(&[dir.path()]).unwrap();
         let ids: Vec<&str> = data.records().map(|r| r.id.as_str()).collect();
@@ -406,30 +384,22 @@ mod tests {
 
     #[test]
     fn folds_keep_groups_whole_and_balanced() {
-        let records: Vec<Record> = [
-            "g1-1", "g1-2", "g1-3", "g2-1", "g2-2", "g3-1", "g3-2", "g4-1",
-        ]
-        .iter()
-        .map(|id| Record {
-            id: id.to_string(),
-            text: "t".into(),
-            label: Label::NoClaim,
-            also: vec![],
-            actor: None,
-            source: None,
-        })
-        .collect();
+        let records: Vec<Record> = ["g1-1", "g1-2", "g1-3", "g2-1", "g2-2", "g3-1", "g3-2", "g4-1"]
+            .iter()
+            .map(|id| Record {
+                id: id.to_string(),
+                text: "t".into(),
+                label: Label::NoClaim,
+                also: vec![],
+                actor: None,
+                source: None,
+            })
+            .collect();
         let refs: Vec<&Record> = records.iter().collect();
         let folds = group_folds(&refs, 2).unwrap();
         assert_eq!(folds, [0, 0, 0, 1, 1, 1, 1, 0]);
         assert!(group_folds(&refs, 5).is_err());
-        assert_eq!(
-            fingerprint(refs.iter().copied()),
-            fingerprint(refs.iter().copied())
-        );
-        assert_ne!(
-            fingerprint(refs.iter().copied()),
-            fingerprint(refs[1..].iter().copied())
-        );
+        assert_eq!(fingerprint(refs.iter().copied()), fingerprint(refs.iter().copied()));
+        assert_ne!(fingerprint(refs.iter().copied()), fingerprint(refs[1..].iter().copied()));
     }
 }

@@ -17,10 +17,7 @@ fn is_closing(c: char) -> bool {
 
 /// Characters that may open the next sentence besides an uppercase letter or a digit.
 fn is_opening(c: char) -> bool {
-    matches!(
-        c,
-        '«' | '"' | '“' | '‘' | '(' | '[' | '-' | '–' | '—' | '¿' | '¡'
-    )
+    matches!(c, '«' | '"' | '“' | '‘' | '(' | '[' | '-' | '–' | '—' | '¿' | '¡')
 }
 
 fn is_space(c: char) -> bool {
@@ -30,8 +27,8 @@ fn is_space(c: char) -> bool {
 /// Abbreviations after which a period does not end the sentence (compared lowercase).
 const ABBREVIATIONS: &[&str] = &[
     "m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "pr", "me", "mgr", "st", "ste", "gén", "gal",
-    "col", "cdt", "lt", "cap", "adj", "sgt", "cf", "p", "pp", "vol", "art", "chap", "env", "etc",
-    "ex", "no", "n°", "av", "apr", "j.-c", "hab", "min", "max", "tél", "vs", "éd",
+    "col", "cdt", "lt", "cap", "adj", "sgt", "cf", "p", "pp", "vol", "art", "chap", "env",
+    "etc", "ex", "no", "n°", "av", "apr", "j.-c", "hab", "min", "max", "tél", "vs", "éd",
 ];
 
 /// Splits `text` into sentences, in order, each trimmed of surrounding whitespace.
@@ -163,10 +160,7 @@ fn split_paragraph<'a>(p: &'a str, emit: &mut impl FnMut(&'a str)) {
             } else if d == '"' || d == '\'' {
                 // A straight quote glued to a letter opens the next sentence;
                 // otherwise it closes this one.
-                let glued = p[at + 1..]
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_alphanumeric);
+                let glued = p[at + 1..].chars().next().is_some_and(char::is_alphanumeric);
                 if glued {
                     next_start = Some(at);
                     break;
@@ -244,52 +238,19 @@ mod tests {
     fn table_of_cases() {
         let cases: &[(&str, &[&str])] = &[
             ("Un. Deux.", &["Un.", "Deux."]),
-            (
-                "M. Blinken et Mme Colonna sont arrivés. Ils parlent.",
-                &["M. Blinken et Mme Colonna sont arrivés.", "Ils parlent."],
-            ),
-            (
-                "La force compte 40.000 troupes. Elle est prête.",
-                &["La force compte 40.000 troupes.", "Elle est prête."],
-            ),
-            (
-                "Une hausse de 2,5 % et 12 000 soldats. Puis rien.",
-                &["Une hausse de 2,5 % et 12 000 soldats.", "Puis rien."],
-            ),
-            (
-                "« Nous partons. » Il a ri.",
-                &["« Nous partons. »", "Il a ri."],
-            ),
-            (
-                "« Nous partons », a-t-il dit. Fin.",
-                &["« Nous partons », a-t-il dit.", "Fin."],
-            ),
+            ("M. Blinken et Mme Colonna sont arrivés. Ils parlent.", &["M. Blinken et Mme Colonna sont arrivés.", "Ils parlent."]),
+            ("La force compte 40.000 troupes. Elle est prête.", &["La force compte 40.000 troupes.", "Elle est prête."]),
+            ("Une hausse de 2,5 % et 12 000 soldats. Puis rien.", &["Une hausse de 2,5 % et 12 000 soldats.", "Puis rien."]),
+            ("« Nous partons. » Il a ri.", &["« Nous partons. »", "Il a ri."]),
+            ("« Nous partons », a-t-il dit. Fin.", &["« Nous partons », a-t-il dit.", "Fin."]),
             ("Quoi ?! Non... Si.", &["Quoi ?!", "Non...", "Si."]),
-            (
-                "\"Ce sont (...) des mots\", a-t-il dit.",
-                &["\"Ce sont (...) des mots\", a-t-il dit."],
-            ),
-            (
-                "a-t-il souligné.\"La force est là\".",
-                &["a-t-il souligné.", "\"La force est là\"."],
-            ),
-            (
-                "Titre sans point\n\nCorps du texte. Suite.",
-                &["Titre sans point", "Corps du texte.", "Suite."],
-            ),
+            ("\"Ce sont (...) des mots\", a-t-il dit.", &["\"Ce sont (...) des mots\", a-t-il dit."]),
+            ("a-t-il souligné.\"La force est là\".", &["a-t-il souligné.", "\"La force est là\"."]),
+            ("Titre sans point\n\nCorps du texte. Suite.", &["Titre sans point", "Corps du texte.", "Suite."]),
             ("Ligne une\nLigne deux", &["Ligne une", "Ligne deux"]),
-            (
-                "Une phrase coupée\nau milieu. Fin.",
-                &["Une phrase coupée\nau milieu.", "Fin."],
-            ),
-            (
-                "J. Biden parle. E.R avec AFP",
-                &["J. Biden parle.", "E.R avec AFP"],
-            ),
-            (
-                "Il a dit: \"Non.\" Puis il est parti.",
-                &["Il a dit: \"Non.\"", "Puis il est parti."],
-            ),
+            ("Une phrase coupée\nau milieu. Fin.", &["Une phrase coupée\nau milieu.", "Fin."]),
+            ("J. Biden parle. E.R avec AFP", &["J. Biden parle.", "E.R avec AFP"]),
+            ("Il a dit: \"Non.\" Puis il est parti.", &["Il a dit: \"Non.\"", "Puis il est parti."]),
             ("", &[]),
             ("  \n \n", &[]),
         ];

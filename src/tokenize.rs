@@ -27,16 +27,7 @@ const ELISIONS: &[&str] = &[
 
 /// Words that close a `ne …` scope, or that negate on their own.
 const NEGATION_CLOSERS: &[&str] = &[
-    "pas",
-    "plus",
-    "jamais",
-    "rien",
-    "aucun",
-    "aucune",
-    "personne",
-    "guère",
-    "point",
-    "nullement",
+    "pas", "plus", "jamais", "rien", "aucun", "aucune", "personne", "guère", "point", "nullement",
     "ni",
 ];
 
@@ -142,10 +133,7 @@ impl Tokenizer {
                     j += c.len_utf8();
                     end = j;
                 } else if (c == '-' || c == '\'')
-                    && text[j + 1..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric)
+                    && text[j + 1..].chars().next().is_some_and(char::is_alphanumeric)
                 {
                     j += 1;
                 } else {
@@ -235,10 +223,7 @@ impl Emitter<'_> {
 }
 
 fn is_clause_break(b: u8) -> bool {
-    matches!(
-        b,
-        b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'(' | b')' | b'[' | b']'
-    )
+    matches!(b, b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'(' | b')' | b'[' | b']')
 }
 
 /// NFC, lowercase, typographic apostrophes → `'`, into `out` (cleared first).
@@ -292,10 +277,7 @@ mod tests {
     fn elision_with_both_apostrophes() {
         assert_eq!(words("L'OTAN"), ["l", "otan"]);
         assert_eq!(words("L’OTAN"), ["l", "otan"]);
-        assert_eq!(
-            words("jusqu’à l’aube, qu'il"),
-            ["jusqu", "à", "l", "aube", "qu", "il"]
-        );
+        assert_eq!(words("jusqu’à l’aube, qu'il"), ["jusqu", "à", "l", "aube", "qu", "il"]);
         assert_eq!(words("aujourd'hui"), ["aujourd'hui"]);
     }
 
@@ -311,50 +293,22 @@ mod tests {
         // "é" written as e + combining acute must match the precomposed form.
         assert_eq!(words("E\u{301}TATS-UNIS"), words("ÉTATS-UNIS"));
         assert_eq!(words("ÉTATS-UNIS"), ["états", "unis"]);
-        assert_eq!(
-            words("40.000 troupes, 2,5 %"),
-            ["40", "000", "troupes", "2", "5"]
-        );
+        assert_eq!(words("40.000 troupes, 2,5 %"), ["40", "000", "troupes", "2", "5"]);
     }
 
     #[test]
     fn negation_scope() {
         assert_eq!(
             words("Nous ne renoncerons pas à la possibilité"),
-            [
-                "nous",
-                "ne",
-                "NOT_renoncerons",
-                "pas",
-                "NOT_à",
-                "NOT_la",
-                "possibilité"
-            ]
+            ["nous", "ne", "NOT_renoncerons", "pas", "NOT_à", "NOT_la", "possibilité"]
         );
         assert_eq!(
             words("nous ne pouvons pas accepter, dit-il"),
-            [
-                "nous",
-                "ne",
-                "NOT_pouvons",
-                "pas",
-                "NOT_accepter",
-                "dit",
-                "il"
-            ]
+            ["nous", "ne", "NOT_pouvons", "pas", "NOT_accepter", "dit", "il"]
         );
-        assert_eq!(
-            words("L'Otan n'acceptera pas"),
-            ["l", "otan", "n", "NOT_acceptera", "pas"]
-        );
-        assert_eq!(
-            words("pas question de céder"),
-            ["pas", "NOT_question", "NOT_de", "céder"]
-        );
-        assert_eq!(
-            words("Le président accepte"),
-            ["le", "président", "accepte"]
-        );
+        assert_eq!(words("L'Otan n'acceptera pas"), ["l", "otan", "n", "NOT_acceptera", "pas"]);
+        assert_eq!(words("pas question de céder"), ["pas", "NOT_question", "NOT_de", "céder"]);
+        assert_eq!(words("Le président accepte"), ["le", "président", "accepte"]);
         // A clause break ends the scope.
         assert_eq!(words("ne cède, accepte"), ["ne", "NOT_cède", "accepte"]);
     }
@@ -362,9 +316,6 @@ mod tests {
     #[test]
     fn negation_can_be_turned_off() {
         let mut t = Tokenizer::new(false, 2);
-        assert!(t
-            .tokenize("ne renoncerons pas")
-            .iter()
-            .all(|tok| !tok.negated));
+        assert!(t.tokenize("ne renoncerons pas").iter().all(|tok| !tok.negated));
     }
 }

@@ -47,11 +47,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     })?;
     let options = Options {
-        input: args
-            .input
-            .as_deref()
-            .map(str::parse::<InputFormat>)
-            .transpose()?,
+        input: args.input.as_deref().map(str::parse::<InputFormat>).transpose()?,
         output: args.format.parse::<OutputFormat>()?,
         threads: args
             .threads
