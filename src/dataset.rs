@@ -356,7 +356,7 @@ mod tests {
             (format!("{ok}\n{{\"id\":\"a-2\",\"label\":\"none\"}}\n"), "x.jsonl:2: record has no \"text\" field"),
             (format!("{ok}\n{{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"threat\"}}\n"), "x.jsonl:2: unknown label \"threat\""),
             (format!("{ok}\n{ok}\n"), "x.jsonl:2: duplicate id \"a-1\""),
-            (format!("{{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"none\",\"also\":[\"none\"]}}\n"), "x.jsonl:1: \"also\" repeats none"),
+            ("{\"id\":\"a-2\",\"text\":\"t\",\"label\":\"none\",\"also\":[\"none\"]}\n".to_string(), "x.jsonl:1: \"also\" repeats none"),
             ("\n  \n".to_string(), "x.jsonl: empty file"),
         ];
         for (content, expected) in cases {
