@@ -21,7 +21,16 @@ use demarche::train::TrainConfig;
 /// training protocol (--cv K), or training on constructed sentences and testing on
 /// real-news seed sentences (--transfer).
 #[derive(Parser, Debug)]
-#[command(name = "evaluate", version, about, long_about)]
+#[command(
+    name = "evaluate",
+    version,
+    about,
+    long_about,
+    after_long_help = "Examples:\n  \
+    evaluate --data data/test                     score models/demarche.json on the test split\n  \
+    evaluate --data data/train --cv 5             grouped 5-fold CV of the training protocol\n  \
+    evaluate --data data/train --data data/test/seeds.jsonl --transfer\n                                                constructed → real news"
+)]
 struct Args {
     /// Model file to score (default: models/demarche.json). Not with --cv or --transfer.
     #[arg(long, conflicts_with_all = ["cv", "transfer"])]

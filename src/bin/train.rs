@@ -40,7 +40,8 @@ struct Args {
     max_iterations: u64,
     /// Pick L2 strength (and, if they pay, n-grams, weighting, min count) by grouped
     /// cross-validation macro-F1 on the training data, then fit with the winner. The
-    /// other flags give the starting point; the search is recorded in the model file.
+    /// L2 grid replaces --l2; --ngrams, --weighting and --min-count give the starting
+    /// point. The search is recorded in the model file.
     #[arg(long)]
     tune: bool,
     /// With --tune: number of cross-validation folds.
