@@ -10,7 +10,7 @@
 //! * **Model**: [`evaluate_model`] scores a saved model on a labeled set.
 //! * **Cross-validation**: [`cross_validate`] deals the groups ([`Record::group`]: a
 //!   seed article or a constructed topic batch) to K folds with
-//!   [`group_folds`](crate::dataset::group_folds), so that no group is on both sides;
+//!   [`group_folds`], so that no group is on both sides;
 //!   each fold is scored by a model trained on the other K − 1. The report gives the
 //!   pooled out-of-fold figures and the mean and sample standard deviation of each
 //!   headline figure over the folds.
