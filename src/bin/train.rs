@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
+use demarche::evaluate::{tune, Candidate, TuneGrid};
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::train::{train, TrainConfig};
 use demarche::Label;
@@ -37,6 +38,18 @@ struct Args {
     /// L-BFGS iteration cap.
     #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
     max_iterations: u64,
+    /// Pick L2 strength (and, if they pay, n-grams, weighting, min count) by grouped
+    /// cross-validation macro-F1 on the training data, then fit with the winner. The
+    /// L2 grid replaces --l2; --ngrams, --weighting and --min-count give the starting
+    /// point. The search is recorded in the model file.
+    #[arg(long)]
+    tune: bool,
+    /// With --tune: number of cross-validation folds.
+    #[arg(long, default_value_t = 5, value_name = "K", requires = "tune")]
+    cv: usize,
+    /// With --tune: fits run at once.
+    #[arg(long, default_value_t = 2, requires = "tune")]
+    threads: usize,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -45,7 +58,7 @@ struct Args {
 fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let data = Dataset::load(&args.data)?;
-    let config = TrainConfig {
+    let mut config = TrainConfig {
         analyzer: AnalyzerConfig {
             ngrams: args.ngrams,
             weighting: args.weighting.parse::<Weighting>()?,
@@ -55,7 +68,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         l2: args.l2,
         max_iterations: args.max_iterations,
     };
-    if !args.quiet {
+    if !args.quiet && args.tune {
+        eprintln!(
+            "train: {} sentences, {} groups from {} file(s); tuning by grouped {}-fold cross-validation on {} thread(s)…",
+            data.len(),
+            data.groups().len(),
+            data.files.len(),
+            args.cv,
+            args.threads.max(1)
+        );
+    } else if !args.quiet {
         eprintln!(
             "train: {} sentences from {} file(s); fitting (l2 {}, {} iterations max)…",
             data.len(),
@@ -66,7 +88,51 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     let records: Vec<_> = data.records().collect();
     let files: Vec<String> = data.files.iter().map(|p| p.display().to_string()).collect();
-    let model = train(&config, &records, &files)?;
+    let mut tuning = None;
+    if args.tune {
+        let grid = TuneGrid::default();
+        let quiet = args.quiet;
+        let progress = |c: &Candidate| {
+            if !quiet {
+                eprintln!(
+                    "train: tune [{}] l2 {} ngrams {} {} min count {}: CV macro-F1 {:.4} ± {:.4} ({:.0} s)",
+                    c.stage,
+                    c.l2,
+                    c.ngrams,
+                    c.weighting,
+                    c.min_count,
+                    c.cv_macro_f1,
+                    c.cv_macro_f1_std,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        };
+        let result = tune(
+            &config,
+            &records,
+            &grid,
+            args.cv,
+            args.threads.max(1),
+            &progress,
+        )?;
+        if !args.quiet {
+            eprintln!(
+                "train: tuning chose l2 {}, ngrams {}, {}, min count {} (CV macro-F1 {:.4}) in {:.0} s; fitting…",
+                result.config.l2,
+                result.config.analyzer.ngrams,
+                result.config.analyzer.weighting,
+                result.config.min_count,
+                result.cv_macro_f1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        config = result.config.clone();
+        tuning = Some(result);
+    }
+    let mut model = train(&config, &records, &files)?;
+    if let Some(result) = &tuning {
+        model.training_mut().tuning = Some(result.to_json());
+    }
     model.save(&args.out)?;
     if !args.quiet {
         let counts = data.counts();
@@ -76,6 +142,18 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         println!("vocabulary     {} terms", model.space().len());
         println!("training acc.  {:.4}", model.training().training_accuracy);
+        if let Some(result) = &tuning {
+            println!(
+                "tuned          l2 {}, ngrams {}, {}, min count {}: CV macro-F1 {:.4} ({} folds, {} candidates)",
+                config.l2,
+                config.analyzer.ngrams,
+                config.analyzer.weighting,
+                config.min_count,
+                result.cv_macro_f1,
+                result.k,
+                result.candidates.len()
+            );
+        }
         println!("time           {:.2} s", started.elapsed().as_secs_f64());
         println!("model          {}", args.out.display());
     }

@@ -1,0 +1,171 @@
+//! `evaluate`: scores a model (or the training protocol) on labeled JSONL.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::bail;
+use clap::Parser;
+use demarche::analyze::{AnalyzerConfig, Weighting};
+use demarche::dataset::Dataset;
+use demarche::evaluate::{cross_validate, evaluate_model, transfer};
+use demarche::model::{Model, DEFAULT_MODEL_PATH};
+use demarche::train::TrainConfig;
+
+/// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
+/// per-label precision/recall/F1, confusion matrix, claim detection, lenient accuracy,
+/// and two baselines (majority label, French cue words) on the same sentences.
+///
+/// Three protocols: a saved model (default), grouped K-fold cross-validation of the
+/// training protocol (--cv K), or training on constructed sentences and testing on
+/// real-news seed sentences (--transfer).
+#[derive(Parser, Debug)]
+#[command(
+    name = "evaluate",
+    version,
+    about,
+    long_about,
+    after_long_help = "Examples:\n  \
+    evaluate --data data/test                     score models/demarche.json on the test split\n  \
+    evaluate --data data/train --cv 5             grouped 5-fold CV of the training protocol\n  \
+    evaluate --data data/train --data data/test/seeds.jsonl --transfer\n                                                constructed → real news"
+)]
+struct Args {
+    /// Model file to score (default: models/demarche.json). Not with --cv or --transfer.
+    #[arg(long, conflicts_with_all = ["cv", "transfer"])]
+    model: Option<PathBuf>,
+    /// Labeled data: a JSONL file or a folder searched for *.jsonl (repeatable).
+    #[arg(long, required = true)]
+    data: Vec<PathBuf>,
+    /// table: readable report; json: one JSON object.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    format: String,
+    /// List the N most confident mistakes.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    errors: usize,
+    /// Grouped K-fold cross-validation on --data (groups: record id without its
+    /// trailing counter).
+    #[arg(long, value_name = "K", conflicts_with = "transfer")]
+    cv: Option<usize>,
+    /// Train on records with source "constructed", test on records with a source
+    /// starting with "seeds/".
+    #[arg(long)]
+    transfer: bool,
+    /// With --cv/--transfer: L2 regularisation strength.
+    #[arg(long)]
+    l2: Option<f64>,
+    /// With --cv/--transfer: keep terms found in at least this many sentences.
+    #[arg(long)]
+    min_count: Option<usize>,
+    /// With --cv/--transfer: 1 stems; 2 stems and adjacent stem pairs.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    ngrams: Option<u8>,
+    /// With --cv/--transfer: binary or tfidf.
+    #[arg(long, value_parser = ["binary", "tfidf"])]
+    weighting: Option<String>,
+    /// With --cv/--transfer: L-BFGS iteration cap.
+    #[arg(long)]
+    max_iterations: Option<u64>,
+    /// With --cv: folds trained at once.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// No progress messages on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+impl Args {
+    fn train_config(&self) -> anyhow::Result<TrainConfig> {
+        let base = TrainConfig::default();
+        Ok(TrainConfig {
+            analyzer: AnalyzerConfig {
+                ngrams: self.ngrams.unwrap_or(base.analyzer.ngrams),
+                weighting: match &self.weighting {
+                    Some(w) => w.parse::<Weighting>()?,
+                    None => base.analyzer.weighting,
+                },
+                ..base.analyzer.clone()
+            },
+            min_count: self.min_count.unwrap_or(base.min_count),
+            l2: self.l2.unwrap_or(base.l2),
+            max_iterations: self.max_iterations.unwrap_or(base.max_iterations),
+        })
+    }
+
+    fn has_training_flags(&self) -> bool {
+        self.l2.is_some()
+            || self.min_count.is_some()
+            || self.ngrams.is_some()
+            || self.weighting.is_some()
+            || self.max_iterations.is_some()
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let data = Dataset::load(&args.data)?;
+    let records: Vec<_> = data.records().collect();
+    let evaluation = if let Some(k) = args.cv {
+        let config = args.train_config()?;
+        if !args.quiet {
+            eprintln!(
+                "evaluate: {} sentences, {} groups; {k}-fold grouped cross-validation (l2 {}, min count {}, ngrams {}, {}) on {} thread(s)…",
+                data.len(),
+                data.groups().len(),
+                config.l2,
+                config.min_count,
+                config.analyzer.ngrams,
+                config.analyzer.weighting,
+                args.threads.max(1)
+            );
+        }
+        cross_validate(&config, &records, k, args.threads.max(1), args.errors)?
+    } else if args.transfer {
+        let config = args.train_config()?;
+        if !args.quiet {
+            eprintln!("evaluate: training on constructed sentences, testing on seeds…");
+        }
+        transfer(&config, &records, args.errors)?
+    } else {
+        if args.has_training_flags() {
+            bail!("--l2, --min-count, --ngrams, --weighting and --max-iterations apply to --cv and --transfer only");
+        }
+        let path = args
+            .model
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_PATH));
+        let model = Model::load(&path).map_err(|e| {
+            if path.exists() {
+                anyhow::anyhow!(e)
+            } else {
+                anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
+            }
+        })?;
+        evaluate_model(&model, &records, args.errors)
+    };
+    let text = match args.format.as_str() {
+        "json" => serde_json::to_string_pretty(&evaluation)? + "\n",
+        _ => evaluation.to_table(),
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    if !args.quiet {
+        eprintln!("evaluate: done in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("evaluate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

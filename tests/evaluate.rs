@@ -1,0 +1,394 @@
+//! The `evaluate` binary and the evaluation protocol, on the fixture data.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use demarche::dataset::{Dataset, Record};
+use demarche::evaluate::{cross_validate, evaluate_model, transfer, tune, TuneGrid};
+use demarche::train::{train, TrainConfig};
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/train.jsonl");
+
+fn evaluate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_evaluate"))
+        .args(args)
+        .output()
+        .expect("run evaluate")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn fixture_records(data: &Dataset) -> Vec<&Record> {
+    data.records().collect()
+}
+
+/// Small L2, so that the clearly separable fixture is learnt exactly.
+fn exact_config() -> TrainConfig {
+    TrainConfig {
+        l2: 0.01,
+        ..TrainConfig::default()
+    }
+}
+
+fn fixture_model(dir: &Path) -> PathBuf {
+    let data = Dataset::load(&[FIXTURE]).unwrap();
+    let model = train(&exact_config(), &fixture_records(&data), &[]).unwrap();
+    let path = dir.join("model.json");
+    model.save(&path).unwrap();
+    path
+}
+
+/// The fixture with ids rewritten so that each of 5 groups mixes all labels (the
+/// fixture's own groups are one label each, which no fold can train without).
+fn mixed_groups(dir: &Path) -> PathBuf {
+    let text = fs::read_to_string(FIXTURE).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        v["id"] = format!("grp{}-{:03}", i % 5, i).into();
+        if i % 10 == 0 {
+            v["source"] = "seeds/fake.txt".into();
+        }
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    let path = dir.join("mixed.jsonl");
+    fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn a_model_scores_its_separable_training_data_perfectly() {
+    let data = Dataset::load(&[FIXTURE]).unwrap();
+    let records = fixture_records(&data);
+    let model = train(&exact_config(), &records, &[]).unwrap();
+    let evaluation = evaluate_model(&model, &records, 5);
+    assert_eq!(evaluation.report.n, 50);
+    assert_eq!(evaluation.report.accuracy, 1.0);
+    assert_eq!(evaluation.report.macro_f1, 1.0);
+    assert_eq!(evaluation.report.lenient_accuracy, 1.0);
+    assert!(evaluation.errors.is_empty());
+    // The baselines are on the same sentences: majority is one label in five.
+    assert_eq!(evaluation.baselines["majority"].accuracy, 0.2);
+    assert!(evaluation.baselines["cue_rule"].accuracy > 0.5);
+}
+
+#[test]
+fn json_output_has_the_documented_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let out = evaluate(&[
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        FIXTURE,
+        "--format",
+        "json",
+        "--errors",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "n",
+        "accuracy",
+        "macro_f1",
+        "per_label",
+        "confusion",
+        "claim_detection",
+        "lenient_accuracy",
+        "act_macro_f1",
+        "baselines",
+        "comparison",
+        "errors",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["n"], 50);
+    assert_eq!(v["accuracy"], 1.0);
+    for label in ["demand", "refusal", "warning", "offer", "none"] {
+        for key in ["precision", "recall", "f1", "support"] {
+            assert!(v["per_label"][label][key].is_number(), "{label}.{key}");
+        }
+        assert_eq!(v["per_label"][label]["support"], 10);
+    }
+    assert_eq!(
+        v["confusion"]["labels"],
+        serde_json::json!(["demand", "refusal", "warning", "offer", "none"])
+    );
+    let matrix = v["confusion"]["matrix"].as_array().unwrap();
+    assert_eq!(matrix.len(), 5);
+    assert_eq!(matrix[2], serde_json::json!([0, 0, 10, 0, 0]));
+    for key in ["precision", "recall", "f1"] {
+        assert!(v["claim_detection"][key].is_number());
+    }
+    let systems: Vec<&str> = v["comparison"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems, ["model", "majority", "cue_rule"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("NaN"));
+}
+
+#[test]
+fn table_output_compares_with_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let out = evaluate(&["--model", model.to_str().unwrap(), "--data", FIXTURE]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "accuracy",
+        "macro-F1",
+        "claim detection",
+        "lenient accuracy",
+        "gold \\ pred",
+        "majority",
+        "cue_rule",
+    ] {
+        assert!(text.contains(needle), "{needle} not in {text}");
+    }
+}
+
+#[test]
+fn a_label_absent_from_the_data_gives_no_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let only_demands: String = fs::read_to_string(FIXTURE)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"demand\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let data = dir.path().join("demands.jsonl");
+    fs::write(&data, only_demands).unwrap();
+    let out = evaluate(&[
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("NaN") && !text.contains("null"), "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["n"], 10);
+    assert_eq!(v["macro_f1"], 1.0, "only demand is averaged");
+    assert_eq!(v["per_label"]["offer"]["f1"], 0.0);
+    let notes = v["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+}
+
+#[test]
+fn a_missing_file_is_named_with_a_non_zero_exit() {
+    let out = evaluate(&["--data", "no/such/file.jsonl", "--model", FIXTURE]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.starts_with("evaluate: "), "{err}");
+    assert!(err.contains("no/such/file.jsonl"), "{err}");
+    let out = evaluate(&["--data", FIXTURE, "--model", "no/such/model.json"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no/such/model.json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_malformed_line_is_named_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let data = dir.path().join("bad.jsonl");
+    fs::write(
+        &data,
+        "{\"id\":\"a-1\",\"text\":\"Paris exige.\",\"label\":\"demand\"}\n{oops\n",
+    )
+    .unwrap();
+    let out = evaluate(&[
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad.jsonl:2:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn help_works_and_bad_flag_combinations_are_refused() {
+    let out = evaluate(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--model",
+        "--data",
+        "--format",
+        "--errors",
+        "--cv",
+        "--transfer",
+    ] {
+        assert!(text.contains(flag), "{flag}");
+    }
+    let out = evaluate(&["--data", FIXTURE, "--cv", "3", "--model", "m.json"]);
+    assert!(!out.status.success());
+    let out = evaluate(&["--data", FIXTURE, "--model", "m.json", "--l2", "0.1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--cv and --transfer only"));
+}
+
+#[test]
+fn cross_validation_keeps_groups_apart_and_reports_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_path = mixed_groups(dir.path());
+    let data = Dataset::load(&[&data_path]).unwrap();
+    let records = fixture_records(&data);
+    let config = TrainConfig {
+        min_count: 1,
+        ..exact_config()
+    };
+    let a = cross_validate(&config, &records, 5, 2, 3).unwrap();
+    let b = cross_validate(&config, &records, 5, 1, 3).unwrap();
+    assert_eq!(a, b, "results do not depend on the number of threads");
+    let cv = a.cv.as_ref().unwrap();
+    assert_eq!(cv.folds.len(), 5);
+    assert!(cv
+        .folds
+        .iter()
+        .all(|f| f.groups == 1 && f.test == 10 && f.train == 40));
+    assert_eq!(a.report.n, 50);
+    let spread = cv.summary["model"]["macro_f1"];
+    assert!(spread.mean > 0.5 && spread.std.is_finite());
+    assert!(a.comparison[0].macro_f1_std.is_some());
+    // The binary prints the same figures.
+    let out = evaluate(&[
+        "--data",
+        data_path.to_str().unwrap(),
+        "--cv",
+        "5",
+        "--min-count",
+        "1",
+        "--l2",
+        "0.01",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cv"]["k"], 5);
+    assert_eq!(v["macro_f1"], a.report.macro_f1);
+    assert!(v["cv"]["summary"]["cue_rule"]["accuracy"]["std"].is_number());
+    // Too many folds, or a fold whose training side lacks a label, is an error.
+    let out = evaluate(&["--data", FIXTURE, "--cv", "9", "--quiet"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("number of groups"),
+        "{}",
+        stderr(&out)
+    );
+    let out = evaluate(&["--data", FIXTURE, "--cv", "5", "--quiet"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("fold"), "{}", stderr(&out));
+}
+
+#[test]
+fn transfer_trains_on_constructed_and_tests_on_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_path = mixed_groups(dir.path());
+    let data = Dataset::load(&[&data_path]).unwrap();
+    let records = fixture_records(&data);
+    let config = TrainConfig {
+        min_count: 1,
+        ..exact_config()
+    };
+    let evaluation = transfer(&config, &records, 0).unwrap();
+    assert_eq!(evaluation.report.n, 5);
+    assert!(evaluation.setup.contains("45 constructed"));
+    let only_constructed = Dataset::load(&[FIXTURE]).unwrap();
+    let err = transfer(&config, &fixture_records(&only_constructed), 0).unwrap_err();
+    assert!(err.to_string().contains("seeds/"), "{err}");
+}
+
+#[test]
+fn tuning_is_deterministic_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_path = mixed_groups(dir.path());
+    let data = Dataset::load(&[&data_path]).unwrap();
+    let records = fixture_records(&data);
+    let grid = TuneGrid {
+        l2: vec![0.01, 1.0],
+        ngrams: vec![1, 2],
+        weighting: vec![demarche::analyze::Weighting::Binary],
+        min_count: vec![1, 2],
+    };
+    let base = TrainConfig {
+        min_count: 1,
+        ..TrainConfig::default()
+    };
+    let a = tune(&base, &records, &grid, 5, 2, &|_| {}).unwrap();
+    let b = tune(&base, &records, &grid, 5, 1, &|_| {}).unwrap();
+    assert_eq!(a, b);
+    // 2 l2 values (and at most one step beyond the grid's edge), then one other
+    // ngrams, one other min count.
+    let stage = |name: &str| a.candidates.iter().filter(|c| c.stage == name).count();
+    assert_eq!(
+        (stage("l2"), stage("ngrams"), stage("min_count")),
+        (2, 1, 1),
+        "{:?}",
+        a.candidates
+    );
+    assert!(stage("l2-edge") <= 1);
+    let best = a
+        .candidates
+        .iter()
+        .map(|c| c.cv_macro_f1)
+        .fold(f64::MIN, f64::max);
+    assert!(a.cv_macro_f1 <= best && a.cv_macro_f1 > 0.0);
+    let json = a.to_json();
+    assert_eq!(json["chosen"]["l2"], a.config.l2);
+    assert_eq!(
+        json["candidates"].as_array().unwrap().len(),
+        a.candidates.len()
+    );
+    assert_eq!(json["grid"]["l2"], serde_json::json!([0.01, 1.0]));
+}
+
+#[test]
+fn train_tune_records_the_search_in_the_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_path = mixed_groups(dir.path());
+    let model_path = dir.path().join("tuned.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args([
+            "--data",
+            data_path.to_str().unwrap(),
+            "--out",
+            model_path.to_str().unwrap(),
+            "--tune",
+            "--cv",
+            "5",
+            "--min-count",
+            "1",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&fs::read(&model_path).unwrap()).unwrap();
+    let tuning = &v["training"]["tuning"];
+    assert_eq!(tuning["folds"], 5);
+    assert!(tuning["cv_macro_f1"].is_number());
+    assert_eq!(tuning["chosen"]["l2"], v["training"]["l2"]);
+    assert!(tuning["candidates"].as_array().unwrap().len() >= 5);
+}
