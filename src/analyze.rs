@@ -66,7 +66,8 @@ impl Default for AnalyzerConfig {
             negation: true,
             negation_window: DEFAULT_NEGATION_WINDOW,
             ngrams: 2,
-            weighting: Weighting::Binary,
+            // Chosen by `train --tune` (grouped cross-validation on data/train).
+            weighting: Weighting::Tfidf,
         }
     }
 }
