@@ -27,7 +27,9 @@ fn words_lowercase(sentence: &str, word: &mut String) -> (usize, usize) {
             word.push_str(w);
             word.make_ascii_lowercase();
         } else {
-            w.chars().flat_map(char::to_lowercase).for_each(|c| word.push(c));
+            w.chars()
+                .flat_map(char::to_lowercase)
+                .for_each(|c| word.push(c));
         }
         words += 1;
         bytes += word.len();

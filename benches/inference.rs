@@ -41,12 +41,18 @@ fn bench(c: &mut Criterion) {
     ];
     for (name, corpus) in &corpora {
         let mut classifier = model.classifier();
-        let rows: Vec<SparseVector> = corpus.iter().map(|s| classifier.features(s).clone()).collect();
+        let rows: Vec<SparseVector> = corpus
+            .iter()
+            .map(|s| classifier.features(s).clone())
+            .collect();
         let mut expected: Histogram = [0; Label::COUNT];
         for row in &rows {
             expected[model.predict_row(row).label.index()] += 1;
         }
-        eprintln!("inference/{name}: {} sentences, labels {expected:?}", rows.len());
+        eprintln!(
+            "inference/{name}: {} sentences, labels {expected:?}",
+            rows.len()
+        );
 
         let mut group = c.benchmark_group(format!("inference/{name}"));
         group.warm_up_time(Duration::from_millis(500));

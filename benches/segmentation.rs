@@ -11,8 +11,14 @@ use demarche::segment;
 fn bench(c: &mut Criterion) {
     let articles = common::seed_articles();
     let bytes: u64 = articles.iter().map(|(_, t)| t.len() as u64).sum();
-    let expected: usize = articles.iter().map(|(_, t)| segment::sentences(t).len()).sum();
-    eprintln!("segmentation: {} articles, {bytes} bytes, {expected} sentences", articles.len());
+    let expected: usize = articles
+        .iter()
+        .map(|(_, t)| segment::sentences(t).len())
+        .sum();
+    eprintln!(
+        "segmentation: {} articles, {bytes} bytes, {expected} sentences",
+        articles.len()
+    );
     let mut group = c.benchmark_group("segmentation");
     group.warm_up_time(Duration::from_millis(500));
     group.measurement_time(Duration::from_secs(2));

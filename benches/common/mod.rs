@@ -29,7 +29,10 @@ pub fn dataset() -> Dataset {
         }
         _ => {
             let fixture = root().join("tests/fixtures/train.jsonl");
-            eprintln!("bench data: data/ missing, falling back to {}", fixture.display());
+            eprintln!(
+                "bench data: data/ missing, falling back to {}",
+                fixture.display()
+            );
             Dataset::load(&[fixture]).expect("the test fixture")
         }
     }
@@ -77,7 +80,10 @@ pub fn seed_sentences() -> Vec<String> {
 /// of the data set's sentences laid end to end, at four phases, so that the corpus
 /// has the data set's vocabulary and punctuation, and no two sentences are equal.
 pub fn news_sentences(data: &Dataset) -> Vec<String> {
-    let words: Vec<&str> = data.records().flat_map(|r| r.text.split_whitespace()).collect();
+    let words: Vec<&str> = data
+        .records()
+        .flat_map(|r| r.text.split_whitespace())
+        .collect();
     assert!(!words.is_empty(), "no words in the data set");
     let mut out = Vec::with_capacity(NEWS_SENTENCES);
     let mut start = 0usize;
