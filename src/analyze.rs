@@ -254,7 +254,17 @@ mod tests {
         // Observed from rust-stemmers' French Snowball stemmer.
         assert_eq!(
             names,
-            ["l", "otan", "refus", "de", "renonc", "l otan", "otan refus", "refus de", "de renonc"]
+            [
+                "l",
+                "otan",
+                "refus",
+                "de",
+                "renonc",
+                "l otan",
+                "otan refus",
+                "refus de",
+                "de renonc"
+            ]
         );
         let names = a.term_names("Nous ne renoncerons pas");
         assert_eq!(&names[..4], ["nous", "ne", "NOT_renonc", "pas"]);

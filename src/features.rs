@@ -308,9 +308,17 @@ mod tests {
 
     #[test]
     fn vocabulary_is_sorted_stable_and_filtered() {
-        let a = space(&["Moscou exige", "Moscou refuse", "Paris exige"], 2, Weighting::Binary);
+        let a = space(
+            &["Moscou exige", "Moscou refuse", "Paris exige"],
+            2,
+            Weighting::Binary,
+        );
         assert_eq!(a.terms(), ["exig", "moscou"]);
-        let b = space(&["Paris exige", "Moscou refuse", "Moscou exige"], 2, Weighting::Binary);
+        let b = space(
+            &["Paris exige", "Moscou refuse", "Moscou exige"],
+            2,
+            Weighting::Binary,
+        );
         assert_eq!(a.terms(), b.terms());
         let all = space(&["Moscou exige"], 1, Weighting::Binary);
         assert_eq!(all.terms(), ["exig", "moscou", "moscou exig"]);
@@ -326,7 +334,11 @@ mod tests {
             assert!(row.indices.windows(2).all(|w| w[0] < w[1]));
             let norm: f64 = row.values.iter().map(|v| v * v).sum();
             assert!((norm - 1.0).abs() < 1e-12);
-            let names: Vec<&str> = row.indices.iter().map(|&i| s.terms()[i as usize].as_str()).collect();
+            let names: Vec<&str> = row
+                .indices
+                .iter()
+                .map(|&i| s.terms()[i as usize].as_str())
+                .collect();
             assert_eq!(names, ["exig", "exig exig", "moscou", "moscou exig"]);
             if weighting == Weighting::Tfidf {
                 // "exig" occurs twice: its value is larger than that of "moscou".
@@ -339,7 +351,11 @@ mod tests {
 
     #[test]
     fn negated_stems_are_distinct_features() {
-        let s = space(&["nous renoncerons", "nous ne renoncerons pas"], 1, Weighting::Binary);
+        let s = space(
+            &["nous renoncerons", "nous ne renoncerons pas"],
+            1,
+            Weighting::Binary,
+        );
         assert!(s.id("renonc").is_some());
         assert!(s.id("NOT_renonc").is_some());
         let mut f = s.featurizer();
@@ -363,8 +379,13 @@ mod tests {
     #[test]
     fn corrupt_parts_are_refused() {
         let c = AnalyzerConfig::default();
-        assert!(FeatureSpace::from_parts(c.clone(), vec!["b".into(), "a".into()], vec![1.0, 1.0]).is_err());
+        assert!(
+            FeatureSpace::from_parts(c.clone(), vec!["b".into(), "a".into()], vec![1.0, 1.0])
+                .is_err()
+        );
         assert!(FeatureSpace::from_parts(c.clone(), vec!["a".into()], vec![]).is_err());
-        assert!(FeatureSpace::from_parts(c, vec!["a".into(), "a b".into()], vec![1.0, 1.0]).is_err());
+        assert!(
+            FeatureSpace::from_parts(c, vec!["a".into(), "a b".into()], vec![1.0, 1.0]).is_err()
+        );
     }
 }

@@ -402,9 +402,9 @@ fn run(model: &Model, sources: &[Source], options: &Options, writer: &mut dyn Wr
         }
         // Dropping the receiver stops the workers, which stops the reader.
         drop(done_rx);
-        let read_result = reader.join().unwrap_or_else(|_| {
-            Err(Error::Config("the reader thread panicked".into()))
-        });
+        let read_result = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::Config("the reader thread panicked".into())));
         write_result?;
         read_result?;
         writer.flush().map_err(|e| Error::io("<stdout>", e))
