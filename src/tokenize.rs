@@ -149,6 +149,16 @@ impl Tokenizer {
             let mut j = i;
             let mut joiners = Joiners::default();
             while j < bytes.len() {
+                // Runs of ASCII letters and digits, the bulk of a word, in a tight loop.
+                let run = bytes[j..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+                if run > 0 {
+                    j += run;
+                    end = j;
+                    continue;
+                }
                 let n = alphanumeric_len(text, j);
                 if n > 0 {
                     j += n;
@@ -320,6 +330,26 @@ pub fn normalize_into(text: &str, out: &mut String) {
 
 /// Lowercases and folds one character of NFC text into `out`.
 fn push_normalized(c: char, out: &mut String) {
+    // Latin-1 letters, most of French accents, skip the Unicode case tables:
+    // À..Þ but × lowercase to the character 0x20 above, ß..ÿ are lowercase
+    // (checked by the test `latin1_letters_lowercase_as_unicode_says`).
+    match c {
+        '×' | '÷' => {}
+        'À'..='Þ' => {
+            out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c));
+            return;
+        }
+        'ß'..='ÿ' => {
+            out.push(c);
+            return;
+        }
+        _ => {}
+    }
+    push_normalized_general(c, out);
+}
+
+/// [`push_normalized`] through the Unicode case tables.
+fn push_normalized_general(c: char, out: &mut String) {
     let c = match c {
         '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{2032}' | '`' | '´' => '\'',
         '\u{2010}' | '\u{2011}' => '-',
@@ -504,6 +534,16 @@ mod tests {
             let mut fast = String::new();
             normalize_into(text, &mut fast);
             assert_eq!(fast, normalize_general(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn latin1_letters_lowercase_as_unicode_says() {
+        for c in '\u{80}'..='\u{ff}' {
+            let (mut fast, mut general) = (String::new(), String::new());
+            push_normalized(c, &mut fast);
+            push_normalized_general(c, &mut general);
+            assert_eq!(fast, general, "{c:?}");
         }
     }
 
