@@ -126,7 +126,7 @@ impl Tokenizer {
         while i < bytes.len() {
             let b = bytes[i];
             // ASCII fast path for separators.
-            if b < 0x80 && !b.is_ascii_alphanumeric() {
+            if !ASCII_ALNUM[b as usize] && b.is_ascii() {
                 if is_clause_break(b) {
                     emitter.scope = Scope::None;
                 }
@@ -150,12 +150,11 @@ impl Tokenizer {
             let mut joiners = Joiners::default();
             while j < bytes.len() {
                 // Runs of ASCII letters and digits, the bulk of a word, in a tight loop.
-                let run = bytes[j..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphanumeric())
-                    .count();
-                if run > 0 {
-                    j += run;
+                if ASCII_ALNUM[bytes[j] as usize] {
+                    j += 1;
+                    while j < bytes.len() && ASCII_ALNUM[bytes[j] as usize] {
+                        j += 1;
+                    }
                     end = j;
                     continue;
                 }
@@ -183,6 +182,17 @@ impl Tokenizer {
         &self.tokens
     }
 }
+
+/// ASCII letters and digits by byte value: one load per byte in the scanning loops.
+static ASCII_ALNUM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
 
 /// The byte length of the character at `i` of `text` (a char boundary) if it is a
 /// letter or a digit, else 0; ASCII is decided on the byte alone.
