@@ -282,24 +282,31 @@ impl Emitter<'_> {
                 word.as_bytes()[0],
                 b'a' | b'g' | b'j' | b'n' | b'p' | b'r' | b's'
             );
-            let is_ne = candidate && (word == "ne" || word == "n");
-            let closes = candidate && is_negation_closer(word);
-            self.scope = match self.scope {
-                _ if is_ne => Scope::Open(0),
-                Scope::Open(_) if closes => Scope::Trailing(self.negation_window),
-                Scope::Open(n) if n >= MAX_OPEN_SCOPE => Scope::None,
-                Scope::Open(n) => {
-                    negated = true;
-                    Scope::Open(n + 1)
-                }
-                Scope::Trailing(k) if k > 0 && !closes => {
-                    negated = true;
-                    Scope::Trailing(k - 1)
-                }
-                _ if candidate && is_bare_negator(word) => Scope::Trailing(self.negation_window),
-                Scope::Trailing(k) if k > 0 => Scope::Trailing(k),
-                _ => Scope::None,
-            };
+            // Outside a scope, a word that cannot be a negation word leaves the
+            // state as it is (and unmarked): the common case, decided without the
+            // state machine.
+            if candidate || self.scope != Scope::None {
+                let is_ne = candidate && (word == "ne" || word == "n");
+                let closes = candidate && is_negation_closer(word);
+                self.scope = match self.scope {
+                    _ if is_ne => Scope::Open(0),
+                    Scope::Open(_) if closes => Scope::Trailing(self.negation_window),
+                    Scope::Open(n) if n >= MAX_OPEN_SCOPE => Scope::None,
+                    Scope::Open(n) => {
+                        negated = true;
+                        Scope::Open(n + 1)
+                    }
+                    Scope::Trailing(k) if k > 0 && !closes => {
+                        negated = true;
+                        Scope::Trailing(k - 1)
+                    }
+                    _ if candidate && is_bare_negator(word) => {
+                        Scope::Trailing(self.negation_window)
+                    }
+                    Scope::Trailing(k) if k > 0 => Scope::Trailing(k),
+                    _ => Scope::None,
+                };
+            }
         }
         self.tokens.push(Token {
             start: start as u32,
