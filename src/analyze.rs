@@ -108,13 +108,70 @@ pub struct Term {
 /// endless input.
 const MAX_CACHED_WORDS: usize = 1 << 20;
 
+/// A word as a cache key. Words of up to 15 bytes, nearly all of them, are packed
+/// with their length into a `u128` that lives in the hash table itself: a lookup
+/// then compares two machine words instead of following a pointer to a string
+/// elsewhere in memory, which cost a cache miss per token.
+enum WordKey<'a> {
+    Short(u128),
+    Long(&'a str),
+}
+
+impl<'a> WordKey<'a> {
+    /// Longest word packed into a `u128`: the last byte holds the length.
+    const SHORT: usize = 15;
+
+    fn new(word: &'a str) -> Self {
+        let bytes = word.as_bytes();
+        if bytes.len() > Self::SHORT {
+            return WordKey::Long(word);
+        }
+        let mut packed = [0u8; 16];
+        packed[..bytes.len()].copy_from_slice(bytes);
+        packed[Self::SHORT] = bytes.len() as u8;
+        WordKey::Short(u128::from_le_bytes(packed))
+    }
+}
+
+/// The word → stem id cache, in two maps by word length (see [`WordKey`]).
+#[derive(Default)]
+struct WordStems {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+impl WordStems {
+    fn get(&self, key: &WordKey<'_>) -> Option<u32> {
+        match key {
+            WordKey::Short(k) => self.short.get(k).copied(),
+            WordKey::Long(word) => self.long.get(*word).copied(),
+        }
+    }
+
+    fn insert(&mut self, key: WordKey<'_>, id: u32) {
+        match key {
+            WordKey::Short(k) => self.short.insert(k, id),
+            WordKey::Long(word) => self.long.insert(word.into(), id),
+        };
+    }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+    }
+}
+
 /// Turns sentences into stemmed terms. Keeps a word → stem cache, so each distinct
 /// word is stemmed once; use one analyzer per thread.
 pub struct Analyzer {
     config: AnalyzerConfig,
     tokenizer: Tokenizer,
     stemmer: Stemmer,
-    word_stems: FxHashMap<Box<str>, u32>,
+    word_stems: WordStems,
     stem_ids: FxHashMap<Box<str>, u32>,
     stems: Vec<Box<str>>,
     terms: Vec<Term>,
@@ -129,7 +186,7 @@ impl Analyzer {
             config: config.clone(),
             tokenizer: Tokenizer::new(config.negation, config.negation_window),
             stemmer: Stemmer::create(Algorithm::French),
-            word_stems: FxHashMap::default(),
+            word_stems: WordStems::default(),
             stem_ids: FxHashMap::default(),
             stems: Vec::new(),
             terms: Vec::new(),
@@ -164,8 +221,9 @@ impl Analyzer {
         let normalized = tokenizer.normalized();
         for &token in tokenizer.tokens() {
             let word = &normalized[token.start as usize..token.end as usize];
-            let stem = match word_stems.get(word) {
-                Some(&id) => id,
+            let key = WordKey::new(word);
+            let stem = match word_stems.get(&key) {
+                Some(id) => id,
                 None => {
                     let stemmed = stemmer.stem(word);
                     let id = match stem_ids.get(stemmed.as_ref()) {
@@ -178,7 +236,7 @@ impl Analyzer {
                             id
                         }
                     };
-                    word_stems.insert(word.into(), id);
+                    word_stems.insert(key, id);
                     id
                 }
             };
@@ -284,6 +342,26 @@ mod tests {
         let second = a.analyze("Pékin exigeait")[1].stem;
         assert_eq!(first, second);
         assert_eq!(a.stem(first), "exig");
+    }
+
+    #[test]
+    fn short_and_long_words_are_cached_apart() {
+        let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        // 15 bytes (packed), 16 bytes (a string key), and words that are prefixes
+        // of one another or differ only in length.
+        let sentence =
+            "anticonstituti anticonstitutio anticonstitution anticonstitutionnellement a aa";
+        let first: Vec<u32> = a.analyze(sentence).iter().map(|t| t.stem).collect();
+        let names: Vec<String> = first.iter().map(|&s| a.stem(s).to_string()).collect();
+        let again: Vec<u32> = a.analyze(sentence).iter().map(|t| t.stem).collect();
+        assert_eq!(first, again);
+        let mut fresh = Analyzer::new(&AnalyzerConfig::default()).unwrap();
+        for (word, name) in sentence.split(' ').zip(&names) {
+            let id = fresh.analyze(word)[0].stem;
+            assert_eq!(fresh.stem(id), name, "{word}");
+        }
+        assert_eq!(a.word_stems.len(), 6);
+        assert_eq!(a.word_stems.long.len(), 2);
     }
 
     #[test]

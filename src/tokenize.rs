@@ -25,23 +25,32 @@ const ELISIONS: &[&str] = &[
     "l", "d", "j", "n", "s", "t", "m", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
 ];
 
-/// Words that close a `ne …` scope, or that negate on their own.
-const NEGATION_CLOSERS: &[&str] = &[
-    "pas",
-    "plus",
-    "jamais",
-    "rien",
-    "aucun",
-    "aucune",
-    "personne",
-    "guère",
-    "point",
-    "nullement",
-    "ni",
-];
+/// Words that close a `ne …` scope, or that negate on their own. A `match` rather
+/// than a list: it compares lengths first, and this runs for every token.
+fn is_negation_closer(word: &str) -> bool {
+    matches!(
+        word,
+        "pas"
+            | "plus"
+            | "jamais"
+            | "rien"
+            | "aucun"
+            | "aucune"
+            | "personne"
+            | "guère"
+            | "point"
+            | "nullement"
+            | "ni"
+    )
+}
 
 /// Words that open a negation scope without `ne` (`pas question`, `sans condition`).
-const BARE_NEGATORS: &[&str] = &["pas", "jamais", "aucun", "aucune", "sans", "nullement"];
+fn is_bare_negator(word: &str) -> bool {
+    matches!(
+        word,
+        "pas" | "jamais" | "aucun" | "aucune" | "sans" | "nullement"
+    )
+}
 
 /// Tokens after the closing `pas`/`jamais`… still in scope: "ne peut pas *accepter*".
 pub const DEFAULT_NEGATION_WINDOW: u32 = 2;
@@ -117,7 +126,7 @@ impl Tokenizer {
         while i < bytes.len() {
             let b = bytes[i];
             // ASCII fast path for separators.
-            if b < 0x80 && !b.is_ascii_alphanumeric() {
+            if !ASCII_ALNUM[b as usize] && b.is_ascii() {
                 if is_clause_break(b) {
                     emitter.scope = Scope::None;
                 }
@@ -132,31 +141,90 @@ impl Tokenizer {
                 i += c.len_utf8();
                 continue;
             }
-            // A word: alphanumerics joined by single hyphens or apostrophes.
+            // A word: alphanumerics joined by single hyphens or apostrophes. The
+            // joiners are noted on the way, so that splitting the word needs no
+            // second search.
             let start = i;
             let mut end = i;
             let mut j = i;
+            let mut joiners = Joiners::default();
             while j < bytes.len() {
-                let c = text[j..].chars().next().unwrap_or(' ');
-                if c.is_alphanumeric() {
-                    j += c.len_utf8();
+                // Runs of ASCII letters and digits, the bulk of a word, in a tight loop.
+                if ASCII_ALNUM[bytes[j] as usize] {
+                    j += 1;
+                    while j < bytes.len() && ASCII_ALNUM[bytes[j] as usize] {
+                        j += 1;
+                    }
                     end = j;
-                } else if (c == '-' || c == '\'')
-                    && text[j + 1..]
-                        .chars()
-                        .next()
-                        .is_some_and(char::is_alphanumeric)
+                    continue;
+                }
+                let n = alphanumeric_len(text, j);
+                if n > 0 {
+                    j += n;
+                    end = j;
+                } else if (bytes[j] == b'-' || bytes[j] == b'\'')
+                    && j + 1 < bytes.len()
+                    && alphanumeric_len(text, j + 1) > 0
                 {
+                    if bytes[j] == b'-' {
+                        joiners.hyphen = true;
+                    } else if joiners.apostrophe.is_none() {
+                        joiners.apostrophe = Some(j);
+                    }
                     j += 1;
                 } else {
                     break;
                 }
             }
             i = end;
-            emitter.push_word(text, start, end);
+            emitter.push_word(text, start, end, joiners);
         }
         &self.tokens
     }
+}
+
+/// ASCII letters and digits by byte value: one load per byte in the scanning loops.
+static ASCII_ALNUM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
+/// The byte length of the character at `i` of `text` (a char boundary) if it is a
+/// letter or a digit, else 0; ASCII is decided on the byte alone.
+#[inline]
+fn alphanumeric_len(text: &str, i: usize) -> usize {
+    let b = text.as_bytes()[i];
+    if b.is_ascii() {
+        return usize::from(b.is_ascii_alphanumeric());
+    }
+    match text[i..].chars().next() {
+        // French accented letters skip the Unicode tables: every character of
+        // Latin-1 and Latin Extended-A/B from À on is a letter, but × and ÷
+        // (checked by the test `latin_letters_are_alphanumeric`).
+        Some(c @ '\u{c0}'..='\u{24f}') => {
+            if c == '×' || c == '÷' {
+                0
+            } else {
+                2
+            }
+        }
+        Some(c) if c.is_alphanumeric() => c.len_utf8(),
+        _ => 0,
+    }
+}
+
+/// The joiners found inside a word while scanning it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Joiners {
+    /// Byte position of the first apostrophe.
+    apostrophe: Option<usize>,
+    /// Whether a hyphen joins two parts.
+    hyphen: bool,
 }
 
 /// Turns words into tokens while tracking the negation scope.
@@ -168,20 +236,21 @@ struct Emitter<'a> {
 }
 
 impl Emitter<'_> {
-    fn push_word(&mut self, normalized: &str, start: usize, end: usize) {
-        let text = &normalized[start..end];
+    /// Emits the word `start..end` of `normalized`, whose joiners are `joiners`.
+    fn push_word(&mut self, normalized: &str, start: usize, end: usize, joiners: Joiners) {
         let mut part_start = start;
         // Elisions first: l'otan → l + otan; qu'il → qu + il. Anything else with an
         // apostrophe (aujourd'hui) stays whole.
-        if let Some(apos) = text.find('\'') {
-            let head = &text[..apos];
+        if let Some(apos) = joiners.apostrophe {
+            let head = &normalized[start..apos];
             if ELISIONS.contains(&head) {
-                self.push_token(normalized, start, start + apos);
-                part_start = start + apos + 1;
+                self.push_token(normalized, start, apos);
+                part_start = apos + 1;
             }
         }
+        // No elision contains a hyphen, so the rest has one if the word has.
         let rest = &normalized[part_start..end];
-        if !rest.contains('-') {
+        if !joiners.hyphen {
             self.push_token(normalized, part_start, end);
             return;
         }
@@ -207,24 +276,37 @@ impl Emitter<'_> {
         let word = &normalized[start..end];
         let mut negated = false;
         if self.mark_negation {
-            let is_ne = word == "ne" || word == "n";
-            let closes = NEGATION_CLOSERS.contains(&word);
-            self.scope = match self.scope {
-                _ if is_ne => Scope::Open(0),
-                Scope::Open(_) if closes => Scope::Trailing(self.negation_window),
-                Scope::Open(n) if n >= MAX_OPEN_SCOPE => Scope::None,
-                Scope::Open(n) => {
-                    negated = true;
-                    Scope::Open(n + 1)
-                }
-                Scope::Trailing(k) if k > 0 && !closes => {
-                    negated = true;
-                    Scope::Trailing(k - 1)
-                }
-                _ if BARE_NEGATORS.contains(&word) => Scope::Trailing(self.negation_window),
-                Scope::Trailing(k) if k > 0 => Scope::Trailing(k),
-                _ => Scope::None,
-            };
+            // Every negation word starts with one of these letters: most tokens
+            // are ruled out on their first byte.
+            let candidate = matches!(
+                word.as_bytes()[0],
+                b'a' | b'g' | b'j' | b'n' | b'p' | b'r' | b's'
+            );
+            // Outside a scope, a word that cannot be a negation word leaves the
+            // state as it is (and unmarked): the common case, decided without the
+            // state machine.
+            if candidate || self.scope != Scope::None {
+                let is_ne = candidate && (word == "ne" || word == "n");
+                let closes = candidate && is_negation_closer(word);
+                self.scope = match self.scope {
+                    _ if is_ne => Scope::Open(0),
+                    Scope::Open(_) if closes => Scope::Trailing(self.negation_window),
+                    Scope::Open(n) if n >= MAX_OPEN_SCOPE => Scope::None,
+                    Scope::Open(n) => {
+                        negated = true;
+                        Scope::Open(n + 1)
+                    }
+                    Scope::Trailing(k) if k > 0 && !closes => {
+                        negated = true;
+                        Scope::Trailing(k - 1)
+                    }
+                    _ if candidate && is_bare_negator(word) => {
+                        Scope::Trailing(self.negation_window)
+                    }
+                    Scope::Trailing(k) if k > 0 => Scope::Trailing(k),
+                    _ => Scope::None,
+                };
+            }
         }
         self.tokens.push(Token {
             start: start as u32,
@@ -249,23 +331,93 @@ pub fn normalize_into(text: &str, out: &mut String) {
         out.make_ascii_lowercase();
         return;
     }
-    let mut push = |c: char| {
-        let c = match c {
-            '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{2032}' | '`' | '´' => '\'',
-            '\u{2010}' | '\u{2011}' => '-',
-            c => c,
-        };
-        if c.is_uppercase() {
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    };
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars().for_each(&mut push);
-    } else {
-        text.nfc().for_each(&mut push);
+    // Most sentences are already NFC and made of characters that are NFC whatever
+    // follows them: copy those in one pass, ASCII runs in bulk. Anything else
+    // (combining marks, rare blocks) starts over on the general path below.
+    if normalize_nfc_safe(text, out) {
+        return;
     }
+    out.clear();
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text.chars().for_each(|c| push_normalized(c, out));
+    } else {
+        text.nfc().for_each(|c| push_normalized(c, out));
+    }
+}
+
+/// Lowercases and folds one character of NFC text into `out`.
+fn push_normalized(c: char, out: &mut String) {
+    // Latin-1 letters, most of French accents, skip the Unicode case tables:
+    // À..Þ but × lowercase to the character 0x20 above, ß..ÿ are lowercase
+    // (checked by the test `latin1_letters_lowercase_as_unicode_says`).
+    match c {
+        '×' | '÷' => {}
+        'À'..='Þ' => {
+            out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c));
+            return;
+        }
+        'ß'..='ÿ' => {
+            out.push(c);
+            return;
+        }
+        _ => {}
+    }
+    push_normalized_general(c, out);
+}
+
+/// [`push_normalized`] through the Unicode case tables.
+fn push_normalized_general(c: char, out: &mut String) {
+    let c = match c {
+        '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{2032}' | '`' | '´' => '\'',
+        '\u{2010}' | '\u{2011}' => '-',
+        c => c,
+    };
+    if c.is_uppercase() {
+        out.extend(c.to_lowercase());
+    } else {
+        out.push(c);
+    }
+}
+
+/// True for a character that is NFC on its own and never combines with its
+/// neighbours (quick check Yes, combining class 0): a text made only of such
+/// characters is NFC. Below U+0300 that holds for every character; above, for the
+/// typographic punctuation of news text. The test `nfc_safe_characters_are_nfc`
+/// checks every character this accepts.
+fn is_nfc_safe(c: char) -> bool {
+    c < '\u{300}'
+        || matches!(c, '\u{2010}'..='\u{2027}' | '\u{202f}'..='\u{205e}' | '\u{20a0}'..='\u{20bf}')
+}
+
+/// The normalization of `text` into `out` when every character of `text` is NFC
+/// safe, in which case it returns true; otherwise it returns false and `out` holds
+/// a partial result. Gives the same text as `text.chars()` through
+/// [`push_normalized`].
+fn normalize_nfc_safe(text: &str, out: &mut String) -> bool {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(ascii);
+        if run.contains('`') {
+            // The backquote is an apostrophe here (not in all-ASCII text).
+            run.chars().for_each(|c| push_normalized(c, out));
+        } else {
+            let start = out.len();
+            out.push_str(run);
+            out[start..].make_ascii_lowercase();
+        }
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        if !is_nfc_safe(c) {
+            return false;
+        }
+        push_normalized(c, out);
+        rest = chars.as_str();
+    }
+    true
 }
 
 #[cfg(test)]
@@ -357,6 +509,113 @@ mod tests {
         );
         // A clause break ends the scope.
         assert_eq!(words("ne cède, accepte"), ["ne", "NOT_cède", "accepte"]);
+    }
+
+    /// The reference normalization: the general path for every non-ASCII text.
+    fn normalize_general(text: &str) -> String {
+        let mut out = String::new();
+        if text.is_ascii() {
+            normalize_into(text, &mut out);
+        } else if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+            text.chars().for_each(|c| push_normalized(c, &mut out));
+        } else {
+            text.nfc().for_each(|c| push_normalized(c, &mut out));
+        }
+        out
+    }
+
+    #[test]
+    fn nfc_safe_characters_are_nfc() {
+        use unicode_normalization::char::canonical_combining_class;
+        for c in (0..=0x10ffffu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_nfc_safe(c))
+        {
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn fast_normalization_matches_the_general_path() {
+        let cases = [
+            "L’OTAN exige « sans délai » le RETRAIT — déjà… 40 000 €",
+            "ÉTATS-UNIS et Émirats\u{a0}: l`accord, l´accord, l\u{2010}accord",
+            "E\u{301}TATS-UNIS", // combining accent: the general path
+            "Ǆ ǅ ǆ ΣΑΣ İstanbul ß ẞ",
+            "x\u{2000}y\u{2126}z", // singletons that NFC changes
+            "all ascii `Backquote` STAYS",
+            "",
+        ];
+        for text in cases {
+            let mut fast = String::new();
+            normalize_into(text, &mut fast);
+            assert_eq!(fast, normalize_general(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn latin1_letters_lowercase_as_unicode_says() {
+        for c in '\u{80}'..='\u{ff}' {
+            let (mut fast, mut general) = (String::new(), String::new());
+            push_normalized(c, &mut fast);
+            push_normalized_general(c, &mut general);
+            assert_eq!(fast, general, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn latin_letters_are_alphanumeric() {
+        for c in '\u{c0}'..='\u{24f}' {
+            let text = c.to_string();
+            let expected = if c.is_alphanumeric() { c.len_utf8() } else { 0 };
+            assert_eq!(alphanumeric_len(&text, 0), expected, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn negation_words_start_with_the_filtered_letters() {
+        for w in [
+            "ne",
+            "n",
+            "pas",
+            "plus",
+            "jamais",
+            "rien",
+            "aucun",
+            "aucune",
+            "personne",
+            "guère",
+            "point",
+            "nullement",
+            "ni",
+            "sans",
+        ] {
+            assert!(
+                matches!(
+                    w.as_bytes()[0],
+                    b'a' | b'g' | b'j' | b'n' | b'p' | b'r' | b's'
+                ),
+                "{w}"
+            );
+            assert!(is_negation_closer(w) || is_bare_negator(w) || w == "ne" || w == "n");
+        }
+    }
+
+    #[test]
+    fn joiners_are_found_while_scanning() {
+        assert_eq!(
+            words("l'a-t-il dit ? jusqu'au-delà"),
+            ["l", "a", "il", "dit", "jusqu", "au", "delà"]
+        );
+        assert_eq!(
+            words("'l'otan' -x- l''a x--y"),
+            ["l", "otan", "x", "l", "a", "x", "y"]
+        );
+        assert_eq!(
+            words("presqu'île d'aujourd'hui"),
+            ["presqu", "île", "d", "aujourd'hui"]
+        );
     }
 
     #[test]
