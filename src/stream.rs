@@ -1,6 +1,6 @@
 //! Streaming classification of files or standard input: the engine behind the
 //! `classify` command. Input is read in batches, labeled by worker threads that each
-//! own a [`Classifier`], and written in input order, so memory stays flat whatever
+//! own a [`Classifier`](crate::model::Classifier), and written in input order, so memory stays flat whatever
 //! the input size.
 
 use std::io::{self, BufRead, Write};
