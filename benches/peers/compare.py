@@ -10,8 +10,7 @@ Peers:
 
 For each: training time, extraction + inference throughput on one core
 (sentences/s), accuracy and macro-F1 on the test split. Training data is
-data/train/ when it exists, else every folder of data/ but data/test/; the test
-split is data/test/.
+data/train/; the test split is data/test/.
 
 Throughput corpus: sentences of 32 words, windows over the words of the data set's
 sentences laid end to end (the recipe of benches/common/mod.rs). The Python peers are
@@ -80,13 +79,9 @@ def jsonl_under(folder):
 def splits(root):
     data = root / "data"
     test_dir = data / "test"
-    if (data / "train").is_dir():
-        train_dirs = [data / "train"]
-    else:
-        train_dirs = sorted(p for p in data.iterdir() if p.is_dir() and p != test_dir
-                            and jsonl_under(p))
-    if not train_dirs or not test_dir.is_dir():
-        sys.exit(f"compare.py: expected data/train (or data/*/) and data/test under {root}")
+    train_dirs = [data / "train"]
+    if not train_dirs[0].is_dir() or not test_dir.is_dir():
+        sys.exit(f"compare.py: expected data/train and data/test under {root}")
     return train_dirs, test_dir
 
 
