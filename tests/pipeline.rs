@@ -216,3 +216,29 @@ fn streaming_text_input_segments_like_the_whole_article() {
         assert_eq!(streamed, whole, "{}", path.display());
     }
 }
+
+#[test]
+fn seeds_are_the_shared_articles_byte_for_byte() {
+    // The project's shared folder sits beside the checkout (as in CI); elsewhere
+    // there is nothing to compare with.
+    let shared = root().join("../shared/seeds");
+    if !shared.is_dir() {
+        eprintln!("no {} here: skipped", shared.display());
+        return;
+    }
+    let names = |dir: &std::path::Path| {
+        let mut v: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&root().join("seeds")), names(&shared));
+    for name in names(&shared) {
+        assert_eq!(
+            fs::read(root().join("seeds").join(&name)).unwrap(),
+            fs::read(shared.join(&name)).unwrap()
+        );
+    }
+}
