@@ -31,7 +31,7 @@ impl Default for TrainConfig {
             analyzer: AnalyzerConfig::default(),
             min_count: 2,
             // Chosen by `train --tune` (grouped cross-validation on data/train).
-            l2: 0.003,
+            l2: 0.03,
             max_iterations: 200,
         }
     }
