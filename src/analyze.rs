@@ -291,12 +291,14 @@ impl Analyzer {
 
     /// Feature names of a sentence, unigrams then bigrams ("a b"), with repeats.
     pub fn term_names(&mut self, sentence: &str) -> Vec<String> {
-        let bigrams = self.config.ngrams >= 2;
-        let terms = self.analyze(sentence).to_vec();
-        let unigrams: Vec<String> = terms.iter().map(|t| self.term_name(t)).collect();
-        let mut names = unigrams.clone();
-        if bigrams {
-            names.extend(unigrams.windows(2).map(|w| format!("{} {}", w[0], w[1])));
+        self.analyze(sentence);
+        let mut names: Vec<String> = self.terms.iter().map(|t| self.term_name(t)).collect();
+        if self.config.ngrams >= 2 {
+            let pairs: Vec<String> = names
+                .windows(2)
+                .map(|w| format!("{} {}", w[0], w[1]))
+                .collect();
+            names.extend(pairs);
         }
         names
     }

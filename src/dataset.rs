@@ -249,19 +249,6 @@ impl Dataset {
         label_counts(self.records())
     }
 
-    /// The examples whose group satisfies `keep`.
-    pub fn filter_groups(&self, keep: impl Fn(&str) -> bool) -> Dataset {
-        Dataset {
-            examples: self
-                .examples
-                .iter()
-                .filter(|e| keep(e.record.group()))
-                .cloned()
-                .collect(),
-            files: self.files.clone(),
-        }
-    }
-
     /// Distinct groups, sorted.
     pub fn groups(&self) -> Vec<String> {
         let mut groups: Vec<String> = self.records().map(|r| r.group().to_string()).collect();

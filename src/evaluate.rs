@@ -181,12 +181,9 @@ impl Default for CueRule {
     }
 }
 
-/// Lowercase, accents removed.
+/// Accents removed (the tokenizer has already lowercased the word).
 fn fold_accents(word: &str) -> String {
-    word.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect::<String>()
-        .to_lowercase()
+    word.nfd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 impl CueRule {
@@ -226,8 +223,8 @@ impl CueRule {
     /// else `none`.
     pub fn predict(&mut self, sentence: &str) -> Label {
         self.words.clear();
-        let tokens = self.tokenizer.tokenize(sentence).to_vec();
-        for token in tokens {
+        self.tokenizer.tokenize(sentence);
+        for &token in self.tokenizer.tokens() {
             let word = fold_accents(self.tokenizer.text(token));
             self.words.push((word, token.negated));
         }

@@ -119,7 +119,9 @@ pub fn train(config: &TrainConfig, records: &[&Record], data_files: &[String]) -
     let params = fitted.params();
     let weights: Vec<f64> = params.iter().copied().collect();
     let mut intercepts = [0.0; Label::COUNT];
-    intercepts.copy_from_slice(fitted.intercept().as_slice().unwrap_or(&[0.0; 5]));
+    for (slot, &b) in intercepts.iter_mut().zip(fitted.intercept()) {
+        *slot = b;
+    }
     let info = TrainingInfo {
         l2: config.l2,
         max_iterations: config.max_iterations,
