@@ -5,7 +5,15 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::{Analyzer, AnalyzerConfig, Weighting, NEGATION_PREFIX};
+use crate::chunks::ChunkCache;
 use crate::error::{Error, Result};
+use crate::tokenize::Negation;
+
+/// The key of a pair of unigram ids in the bigram map.
+#[inline]
+fn pair_key(left: u32, right: u32) -> u64 {
+    (u64::from(left) << 32) | u64::from(right)
+}
 
 /// A sparse row: sorted, distinct feature ids and their values.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,7 +42,7 @@ impl SparseVector {
 }
 
 /// Marks "no such feature" in lookup tables.
-const ABSENT: u32 = u32::MAX;
+pub(crate) const ABSENT: u32 = u32::MAX;
 
 /// The feature space of a model: a sorted vocabulary of terms (stems, `NOT_` stems
 /// and "a b" stem pairs), their inverse document frequencies, and how values are
@@ -46,7 +54,8 @@ pub struct FeatureSpace {
     terms: Vec<String>,
     idf: Vec<f64>,
     index: FxHashMap<String, u32>,
-    bigrams: FxHashMap<(u32, u32), u32>,
+    /// (left unigram id, right unigram id) packed into a `u64` → bigram id.
+    bigrams: FxHashMap<u64, u32>,
 }
 
 impl FeatureSpace {
@@ -111,7 +120,7 @@ impl FeatureSpace {
             if let Some((a, b)) = term.split_once(' ') {
                 match (index.get(a), index.get(b)) {
                     (Some(&a), Some(&b)) => {
-                        bigrams.insert((a, b), i as u32);
+                        bigrams.insert(pair_key(a, b), i as u32);
                     }
                     // A bigram is never more frequent than its parts, so with one
                     // min count its parts are always in the vocabulary.
@@ -162,11 +171,27 @@ impl FeatureSpace {
         self.index.get(term).copied()
     }
 
+    /// The id of the bigram of the unigrams `left` then `right`, if it is a feature.
+    #[inline]
+    pub(crate) fn bigram(&self, left: u32, right: u32) -> Option<u32> {
+        self.bigrams.get(&pair_key(left, right)).copied()
+    }
+
+    /// Whether features include pairs of adjacent stems.
+    #[inline]
+    pub(crate) fn has_bigrams(&self) -> bool {
+        self.config.ngrams >= 2
+    }
+
     /// A featurizer for this space (one per thread).
     pub fn featurizer(&self) -> Featurizer<'_> {
         Featurizer {
             space: self,
             analyzer: Analyzer::new(&self.config).expect("config validated on construction"),
+            chunks: ChunkCache::new(Negation::new(
+                self.config.negation,
+                self.config.negation_window,
+            )),
             stem_features: Vec::new(),
             generation: 0,
             unigrams: Vec::new(),
@@ -180,7 +205,9 @@ impl FeatureSpace {
 /// one hash lookup.
 pub struct Featurizer<'a> {
     space: &'a FeatureSpace,
+    /// The slow path: sentences the chunk cache cannot take, and explanations.
     analyzer: Analyzer,
+    chunks: ChunkCache,
     stem_features: Vec<[u32; 2]>,
     generation: u64,
     unigrams: Vec<u32>,
@@ -200,15 +227,39 @@ impl<'a> Featurizer<'a> {
 
     /// Writes the features of `sentence` into `out`.
     pub fn featurize(&mut self, sentence: &str, out: &mut SparseVector) {
-        out.clear();
+        self.unigrams.clear();
+        let unigrams = &mut self.unigrams;
+        if !self
+            .chunks
+            .for_each_unigram(self.space, sentence, |id| unigrams.push(id))
+        {
+            self.unigram_ids(sentence);
+        }
+        self.finish(out);
+    }
+
+    /// [`Featurizer::featurize`] through the slow path, then each feature with the
+    /// words that produced it (a bigram lists both words), for explanations.
+    pub fn featurize_with_origins(
+        &mut self,
+        sentence: &str,
+        out: &mut SparseVector,
+    ) -> Vec<(u32, String)> {
         self.unigram_ids(sentence);
+        self.finish(out);
+        self.origins()
+    }
+
+    /// Bigrams, counts and values from [`Featurizer::unigrams`].
+    fn finish(&mut self, out: &mut SparseVector) {
+        out.clear();
         self.ids.clear();
         self.ids
             .extend(self.unigrams.iter().copied().filter(|&id| id != ABSENT));
-        if self.space.config.ngrams >= 2 {
+        if self.space.has_bigrams() {
             for pair in self.unigrams.windows(2) {
                 if pair[0] != ABSENT && pair[1] != ABSENT {
-                    if let Some(&id) = self.space.bigrams.get(&(pair[0], pair[1])) {
+                    if let Some(id) = self.space.bigram(pair[0], pair[1]) {
                         self.ids.push(id);
                     }
                 }
@@ -239,6 +290,32 @@ impl<'a> Featurizer<'a> {
         }
     }
 
+    /// Calls `emit` with the unigram feature id of every token of `sentence`
+    /// through the one-pass path; false when the sentence needs the slow path
+    /// (see [`crate::chunks`]).
+    #[inline]
+    pub(crate) fn for_each_unigram_fast(&mut self, sentence: &str, emit: impl FnMut(u32)) -> bool {
+        self.chunks.for_each_unigram(self.space, sentence, emit)
+    }
+
+    /// The unigram ids of `sentence` through the slow path alone (for tests that
+    /// hold the two paths to the same result).
+    #[doc(hidden)]
+    pub fn slow_unigram_ids(&mut self, sentence: &str) -> Vec<u32> {
+        self.unigram_ids(sentence);
+        self.unigrams.clone()
+    }
+
+    /// The unigram ids of `sentence` through the one-pass path, or `None` where it
+    /// hands the sentence to the slow path.
+    #[doc(hidden)]
+    pub fn fast_unigram_ids(&mut self, sentence: &str) -> Option<Vec<u32>> {
+        let mut ids = Vec::new();
+        self.chunks
+            .for_each_unigram(self.space, sentence, |id| ids.push(id))
+            .then_some(ids)
+    }
+
     /// The unigram feature id of each term of `sentence` (ABSENT when unknown), in
     /// [`Featurizer::unigrams`] order, aligned with the analyzer's terms.
     fn unigram_ids(&mut self, sentence: &str) {
@@ -266,9 +343,9 @@ impl<'a> Featurizer<'a> {
         }
     }
 
-    /// For explanations: each feature of the last sentence with the words that
-    /// produced it (a bigram lists both words).
-    pub fn origins(&self) -> Vec<(u32, String)> {
+    /// Each feature of the last sentence featurized by the slow path with the words
+    /// that produced it.
+    fn origins(&self) -> Vec<(u32, String)> {
         let terms = self.analyzer.last_terms();
         let mut out = Vec::new();
         for (k, term) in terms.iter().enumerate() {
@@ -276,10 +353,10 @@ impl<'a> Featurizer<'a> {
             if id != ABSENT {
                 out.push((id, self.analyzer.word(term).to_string()));
             }
-            if k > 0 && self.space.config.ngrams >= 2 {
+            if k > 0 && self.space.has_bigrams() {
                 let (a, b) = (self.unigrams[k - 1], id);
                 if a != ABSENT && b != ABSENT {
-                    if let Some(&bigram) = self.space.bigrams.get(&(a, b)) {
+                    if let Some(bigram) = self.space.bigram(a, b) {
                         let words = format!(
                             "{} {}",
                             self.analyzer.word(&terms[k - 1]),

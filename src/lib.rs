@@ -62,6 +62,7 @@
 
 pub mod agreement;
 pub mod analyze;
+mod chunks;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;

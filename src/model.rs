@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::AnalyzerConfig;
+use crate::analyze::{AnalyzerConfig, Weighting};
 use crate::error::{Error, Result};
-use crate::features::{FeatureSpace, Featurizer, SparseVector};
+use crate::features::{FeatureSpace, Featurizer, SparseVector, ABSENT};
 use crate::label::Label;
 
 /// The `format` field of every model file.
@@ -98,6 +98,11 @@ pub struct Model {
     weights: Vec<f64>,
     intercepts: [f64; Label::COUNT],
     training: TrainingInfo,
+    /// What one occurrence of a feature adds to the scores before the row is
+    /// normalized: its weights × its idf (tf-idf) or its weights (binary).
+    occurrence: Vec<[f64; Label::COUNT]>,
+    /// idf² per feature (tf-idf), for the norm of the row as counts grow.
+    idf_squared: Vec<f64>,
 }
 
 impl Model {
@@ -119,11 +124,23 @@ impl Model {
         if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
             return Err(Error::Config("a weight is not finite".into()));
         }
+        let tfidf = space.config().weighting == Weighting::Tfidf;
+        let occurrence = weights
+            .chunks_exact(Label::COUNT)
+            .zip(space.idf())
+            .map(|(w, &idf)| {
+                let scale = if tfidf { idf } else { 1.0 };
+                std::array::from_fn(|k| w[k] * scale)
+            })
+            .collect();
+        let idf_squared = space.idf().iter().map(|v| v * v).collect();
         Ok(Model {
             space,
             weights,
             intercepts,
             training,
+            occurrence,
+            idf_squared,
         })
     }
 
@@ -186,6 +203,8 @@ impl Model {
             model: self,
             featurizer: self.space.featurizer(),
             row: SparseVector::default(),
+            marks: vec![Mark::default(); self.space.len()],
+            generation: 0,
         }
     }
 
@@ -330,11 +349,22 @@ fn softmax(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
     out
 }
 
+/// Per feature, per classifier: the sentence that last saw it and how often.
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    generation: u32,
+    count: u32,
+}
+
 /// Classifies sentences with one model; holds the per-thread caches and buffers.
 pub struct Classifier<'m> {
     model: &'m Model,
     featurizer: Featurizer<'m>,
     row: SparseVector,
+    /// Feature counts of the current sentence, valid where the generation matches,
+    /// so that nothing is cleared between sentences.
+    marks: Vec<Mark>,
+    generation: u32,
 }
 
 impl<'m> Classifier<'m> {
@@ -351,14 +381,91 @@ impl<'m> Classifier<'m> {
 
     /// Label and probabilities of `sentence`.
     pub fn predict(&mut self, sentence: &str) -> Prediction {
-        self.featurizer.featurize(sentence, &mut self.row);
-        self.model.predict_row(&self.row)
+        let scores = self.scores(sentence);
+        Prediction {
+            label: argmax(&scores),
+            probabilities: softmax(scores),
+        }
     }
 
     /// Only the label: skips the softmax.
     pub fn label(&mut self, sentence: &str) -> Label {
+        argmax(&self.scores(sentence))
+    }
+
+    /// The linear scores of `sentence`, one per label. They equal
+    /// `model.scores(features(sentence))` up to rounding (the sums run in another
+    /// order), but come in one pass over the text: each token's feature adds its
+    /// weights as it is met, and the norm of the row follows the counts, so no
+    /// row is built or sorted.
+    pub fn scores(&mut self, sentence: &str) -> [f64; Label::COUNT] {
+        if let Some(scores) = self.fast_scores(sentence) {
+            return scores;
+        }
         self.featurizer.featurize(sentence, &mut self.row);
-        argmax(&self.model.scores(&self.row))
+        self.model.scores(&self.row)
+    }
+
+    fn fast_scores(&mut self, sentence: &str) -> Option<[f64; Label::COUNT]> {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Wrapped: old marks could pass for this sentence's.
+            self.marks.fill(Mark::default());
+            self.generation = 1;
+        }
+        let model = self.model;
+        let space = &model.space;
+        let generation = self.generation;
+        let marks = &mut self.marks;
+        let tfidf = space.config().weighting == Weighting::Tfidf;
+        let bigrams = space.has_bigrams();
+        let mut sum = [0.0; Label::COUNT];
+        let mut norm_squared = 0.0;
+        let mut add = |id: u32| {
+            let mark = &mut marks[id as usize];
+            if mark.generation != generation {
+                *mark = Mark {
+                    generation,
+                    count: 0,
+                };
+            } else if !tfidf {
+                return;
+            }
+            // (c + 1)² − c² = 2c + 1: the row's squared norm as the count grows.
+            norm_squared += if tfidf {
+                model.idf_squared[id as usize] * f64::from(2 * mark.count + 1)
+            } else {
+                1.0
+            };
+            mark.count += 1;
+            let w = &model.occurrence[id as usize];
+            for k in 0..Label::COUNT {
+                sum[k] += w[k];
+            }
+        };
+        let mut previous = ABSENT;
+        let fast = self.featurizer.for_each_unigram_fast(sentence, |id| {
+            if id != ABSENT {
+                add(id);
+                if bigrams && previous != ABSENT {
+                    if let Some(pair) = space.bigram(previous, id) {
+                        add(pair);
+                    }
+                }
+            }
+            previous = id;
+        });
+        if !fast {
+            return None;
+        }
+        let mut scores = model.intercepts;
+        if norm_squared > 0.0 {
+            let scale = 1.0 / norm_squared.sqrt();
+            for k in 0..Label::COUNT {
+                scores[k] += sum[k] * scale;
+            }
+        }
+        Some(scores)
     }
 
     /// The prediction and the `top` features that contributed most to the
@@ -367,7 +474,10 @@ impl<'m> Classifier<'m> {
         let prediction = self.predict(sentence);
         let k = prediction.label.index();
         let mut words: BTreeMap<u32, String> = BTreeMap::new();
-        for (id, word) in self.featurizer.origins() {
+        for (id, word) in self
+            .featurizer
+            .featurize_with_origins(sentence, &mut self.row)
+        {
             words.entry(id).or_insert(word);
         }
         let mut evidence: Vec<Evidence> = self

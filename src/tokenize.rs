@@ -68,6 +68,104 @@ enum Scope {
     Trailing(u32),
 }
 
+/// What a word can do to a negation scope, decided once per word (and cached with
+/// it by the one-pass featurizer): bit flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct NegationRole(u8);
+
+impl NegationRole {
+    const NE: u8 = 1;
+    const CLOSES: u8 = 2;
+    const BARE: u8 = 4;
+
+    /// The role of a normalized word.
+    pub(crate) fn of(word: &str) -> NegationRole {
+        // Every negation word starts with one of these letters: most words are
+        // ruled out on their first byte.
+        let candidate = matches!(
+            word.as_bytes().first(),
+            Some(b'a' | b'g' | b'j' | b'n' | b'p' | b'r' | b's')
+        );
+        if !candidate {
+            return NegationRole(0);
+        }
+        let mut bits = 0;
+        if word == "ne" || word == "n" {
+            bits |= Self::NE;
+        }
+        if is_negation_closer(word) {
+            bits |= Self::CLOSES;
+        }
+        if is_bare_negator(word) {
+            bits |= Self::BARE;
+        }
+        NegationRole(bits)
+    }
+}
+
+/// The negation scope of a sentence, token after token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Negation {
+    scope: Scope,
+    window: u32,
+    enabled: bool,
+}
+
+impl Negation {
+    pub(crate) fn new(enabled: bool, window: u32) -> Self {
+        Negation {
+            scope: Scope::None,
+            window,
+            enabled,
+        }
+    }
+
+    /// A clause break (punctuation, quotes, dashes) ends any scope.
+    #[inline]
+    pub(crate) fn clause_break(&mut self) {
+        self.scope = Scope::None;
+    }
+
+    /// Moves past a token with role `role`; true when that token is negated.
+    #[inline]
+    pub(crate) fn step(&mut self, role: NegationRole) -> bool {
+        // Outside a scope, a word that cannot be a negation word leaves the state
+        // as it is (and unmarked): the common case, decided without the machine.
+        if !self.enabled || (role.0 == 0 && self.scope == Scope::None) {
+            return false;
+        }
+        let is_ne = role.0 & NegationRole::NE != 0;
+        let closes = role.0 & NegationRole::CLOSES != 0;
+        let bare = role.0 & NegationRole::BARE != 0;
+        let mut negated = false;
+        self.scope = match self.scope {
+            _ if is_ne => Scope::Open(0),
+            Scope::Open(_) if closes => Scope::Trailing(self.window),
+            Scope::Open(n) if n >= MAX_OPEN_SCOPE => Scope::None,
+            Scope::Open(n) => {
+                negated = true;
+                Scope::Open(n + 1)
+            }
+            Scope::Trailing(k) if k > 0 && !closes => {
+                negated = true;
+                Scope::Trailing(k - 1)
+            }
+            _ if bare => Scope::Trailing(self.window),
+            Scope::Trailing(k) if k > 0 => Scope::Trailing(k),
+            _ => Scope::None,
+        };
+        negated
+    }
+}
+
+/// What [`scan`] finds in a normalized text, in order.
+pub(crate) trait ScanSink {
+    /// A token: the byte range `start..end` of the normalized text.
+    fn token(&mut self, text: &str, start: usize, end: usize);
+    /// Punctuation that ends a clause.
+    fn clause_break(&mut self);
+}
+
 /// A reusable tokenizer: its buffers are kept between sentences so that the hot path
 /// does not allocate once warmed up.
 #[derive(Debug, Clone)]
@@ -116,70 +214,72 @@ impl Tokenizer {
         self.tokens.clear();
         let mut emitter = Emitter {
             tokens: &mut self.tokens,
-            scope: Scope::None,
-            mark_negation: self.mark_negation,
-            negation_window: self.negation_window,
+            negation: Negation::new(self.mark_negation, self.negation_window),
         };
-        let text = self.normalized.as_str();
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            // ASCII fast path for separators.
-            if !ASCII_ALNUM[b as usize] && b.is_ascii() {
-                if is_clause_break(b) {
-                    emitter.scope = Scope::None;
-                }
-                i += 1;
-                continue;
-            }
-            let c = text[i..].chars().next().unwrap_or(' ');
-            if !c.is_alphanumeric() {
-                if matches!(c, '«' | '»' | '“' | '”' | '…' | '—' | '–') {
-                    emitter.scope = Scope::None;
-                }
-                i += c.len_utf8();
-                continue;
-            }
-            // A word: alphanumerics joined by single hyphens or apostrophes. The
-            // joiners are noted on the way, so that splitting the word needs no
-            // second search.
-            let start = i;
-            let mut end = i;
-            let mut j = i;
-            let mut joiners = Joiners::default();
-            while j < bytes.len() {
-                // Runs of ASCII letters and digits, the bulk of a word, in a tight loop.
-                if ASCII_ALNUM[bytes[j] as usize] {
-                    j += 1;
-                    while j < bytes.len() && ASCII_ALNUM[bytes[j] as usize] {
-                        j += 1;
-                    }
-                    end = j;
-                    continue;
-                }
-                let n = alphanumeric_len(text, j);
-                if n > 0 {
-                    j += n;
-                    end = j;
-                } else if (bytes[j] == b'-' || bytes[j] == b'\'')
-                    && j + 1 < bytes.len()
-                    && alphanumeric_len(text, j + 1) > 0
-                {
-                    if bytes[j] == b'-' {
-                        joiners.hyphen = true;
-                    } else if joiners.apostrophe.is_none() {
-                        joiners.apostrophe = Some(j);
-                    }
-                    j += 1;
-                } else {
-                    break;
-                }
-            }
-            i = end;
-            emitter.push_word(text, start, end, joiners);
-        }
+        scan(&self.normalized, &mut emitter);
         &self.tokens
+    }
+}
+
+/// Splits normalized text into tokens and clause breaks, reported to `sink` in order.
+pub(crate) fn scan(text: &str, sink: &mut impl ScanSink) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // ASCII fast path for separators.
+        if !ASCII_ALNUM[b as usize] && b.is_ascii() {
+            if is_clause_break(b) {
+                sink.clause_break();
+            }
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        if !c.is_alphanumeric() {
+            if matches!(c, '«' | '»' | '“' | '”' | '…' | '—' | '–') {
+                sink.clause_break();
+            }
+            i += c.len_utf8();
+            continue;
+        }
+        // A word: alphanumerics joined by single hyphens or apostrophes. The
+        // joiners are noted on the way, so that splitting the word needs no
+        // second search.
+        let start = i;
+        let mut end = i;
+        let mut j = i;
+        let mut joiners = Joiners::default();
+        while j < bytes.len() {
+            // Runs of ASCII letters and digits, the bulk of a word, in a tight loop.
+            if ASCII_ALNUM[bytes[j] as usize] {
+                j += 1;
+                while j < bytes.len() && ASCII_ALNUM[bytes[j] as usize] {
+                    j += 1;
+                }
+                end = j;
+                continue;
+            }
+            let n = alphanumeric_len(text, j);
+            if n > 0 {
+                j += n;
+                end = j;
+            } else if (bytes[j] == b'-' || bytes[j] == b'\'')
+                && j + 1 < bytes.len()
+                && alphanumeric_len(text, j + 1) > 0
+            {
+                if bytes[j] == b'-' {
+                    joiners.hyphen = true;
+                } else if joiners.apostrophe.is_none() {
+                    joiners.apostrophe = Some(j);
+                }
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        i = end;
+        split_word(text, start, end, joiners, sink);
     }
 }
 
@@ -227,92 +327,69 @@ struct Joiners {
     hyphen: bool,
 }
 
-/// Turns words into tokens while tracking the negation scope.
-struct Emitter<'a> {
-    tokens: &'a mut Vec<Token>,
-    scope: Scope,
-    mark_negation: bool,
-    negation_window: u32,
-}
-
-impl Emitter<'_> {
-    /// Emits the word `start..end` of `normalized`, whose joiners are `joiners`.
-    fn push_word(&mut self, normalized: &str, start: usize, end: usize, joiners: Joiners) {
-        let mut part_start = start;
-        // Elisions first: l'otan → l + otan; qu'il → qu + il. Anything else with an
-        // apostrophe (aujourd'hui) stays whole.
-        if let Some(apos) = joiners.apostrophe {
-            let head = &normalized[start..apos];
-            if ELISIONS.contains(&head) {
-                self.push_token(normalized, start, apos);
-                part_start = apos + 1;
-            }
-        }
-        // No elision contains a hyphen, so the rest has one if the word has.
-        let rest = &normalized[part_start..end];
-        if !joiners.hyphen {
-            self.push_token(normalized, part_start, end);
-            return;
-        }
-        let mut offset = part_start;
-        let mut parts = rest.split('-').peekable();
-        let mut first = true;
-        while let Some(part) = parts.next() {
-            let (s, e) = (offset, offset + part.len());
-            offset = e + 1;
-            // The euphonic t of a-t-il, va-t-on: not a word.
-            let euphonic = !first && parts.peek().is_some() && part == "t";
-            first = false;
-            if !euphonic {
-                self.push_token(normalized, s, e);
-            }
+/// Reports the tokens of the word `start..end` of `normalized`, whose joiners are
+/// `joiners`: elisions split off, hyphenated parts apart, euphonic `t` dropped.
+fn split_word(
+    normalized: &str,
+    start: usize,
+    end: usize,
+    joiners: Joiners,
+    sink: &mut impl ScanSink,
+) {
+    let mut part_start = start;
+    // Elisions first: l'otan → l + otan; qu'il → qu + il. Anything else with an
+    // apostrophe (aujourd'hui) stays whole.
+    if let Some(apos) = joiners.apostrophe {
+        let head = &normalized[start..apos];
+        if ELISIONS.contains(&head) {
+            sink.token(normalized, start, apos);
+            part_start = apos + 1;
         }
     }
+    // No elision contains a hyphen, so the rest has one if the word has.
+    if !joiners.hyphen {
+        if part_start < end {
+            sink.token(normalized, part_start, end);
+        }
+        return;
+    }
+    let rest = &normalized[part_start..end];
+    let mut offset = part_start;
+    let mut parts = rest.split('-').peekable();
+    let mut first = true;
+    while let Some(part) = parts.next() {
+        let (s, e) = (offset, offset + part.len());
+        offset = e + 1;
+        // The euphonic t of a-t-il, va-t-on: not a word.
+        let euphonic = !first && parts.peek().is_some() && part == "t";
+        first = false;
+        if !euphonic && s < e {
+            sink.token(normalized, s, e);
+        }
+    }
+}
 
-    fn push_token(&mut self, normalized: &str, start: usize, end: usize) {
-        if start >= end {
-            return;
-        }
-        let word = &normalized[start..end];
-        let mut negated = false;
-        if self.mark_negation {
-            // Every negation word starts with one of these letters: most tokens
-            // are ruled out on their first byte.
-            let candidate = matches!(
-                word.as_bytes()[0],
-                b'a' | b'g' | b'j' | b'n' | b'p' | b'r' | b's'
-            );
-            // Outside a scope, a word that cannot be a negation word leaves the
-            // state as it is (and unmarked): the common case, decided without the
-            // state machine.
-            if candidate || self.scope != Scope::None {
-                let is_ne = candidate && (word == "ne" || word == "n");
-                let closes = candidate && is_negation_closer(word);
-                self.scope = match self.scope {
-                    _ if is_ne => Scope::Open(0),
-                    Scope::Open(_) if closes => Scope::Trailing(self.negation_window),
-                    Scope::Open(n) if n >= MAX_OPEN_SCOPE => Scope::None,
-                    Scope::Open(n) => {
-                        negated = true;
-                        Scope::Open(n + 1)
-                    }
-                    Scope::Trailing(k) if k > 0 && !closes => {
-                        negated = true;
-                        Scope::Trailing(k - 1)
-                    }
-                    _ if candidate && is_bare_negator(word) => {
-                        Scope::Trailing(self.negation_window)
-                    }
-                    Scope::Trailing(k) if k > 0 => Scope::Trailing(k),
-                    _ => Scope::None,
-                };
-            }
-        }
+/// Collects the tokens of a sentence with their negation marks.
+struct Emitter<'a> {
+    tokens: &'a mut Vec<Token>,
+    negation: Negation,
+}
+
+impl ScanSink for Emitter<'_> {
+    #[inline]
+    fn token(&mut self, normalized: &str, start: usize, end: usize) {
+        let negated = self
+            .negation
+            .step(NegationRole::of(&normalized[start..end]));
         self.tokens.push(Token {
             start: start as u32,
             end: end as u32,
             negated,
         });
+    }
+
+    fn clause_break(&mut self) {
+        self.negation.clause_break();
     }
 }
 
@@ -329,6 +406,16 @@ pub fn normalize_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         out.push_str(text);
         out.make_ascii_lowercase();
+        if text.contains('`') {
+            // The backquote is an apostrophe whatever else the text holds, so that
+            // a word tokenizes the same in every sentence (and in every chunk of the
+            // one-pass featurizer).
+            let folded: String = out
+                .chars()
+                .map(|c| if c == '`' { '\'' } else { c })
+                .collect();
+            *out = folded;
+        }
         return;
     }
     // Most sentences are already NFC and made of characters that are NFC whatever
@@ -343,6 +430,19 @@ pub fn normalize_into(text: &str, out: &mut String) {
     } else {
         text.nfc().for_each(|c| push_normalized(c, out));
     }
+}
+
+/// Normalizes one chunk of a sentence (see `crate::chunks`) into `out` and returns
+/// true; or returns false when the chunk holds a character that NFC could merge
+/// with a neighbour, where a part of a text normalized alone could differ from the
+/// same part normalized within the whole.
+pub(crate) fn normalize_chunk(text: &str, out: &mut String) -> bool {
+    if text.is_ascii() {
+        normalize_into(text, out);
+        return true;
+    }
+    out.clear();
+    normalize_nfc_safe(text, out)
 }
 
 /// Lowercases and folds one character of NFC text into `out`.
@@ -379,14 +479,18 @@ fn push_normalized_general(c: char, out: &mut String) {
     }
 }
 
-/// True for a character that is NFC on its own and never combines with its
-/// neighbours (quick check Yes, combining class 0): a text made only of such
-/// characters is NFC. Below U+0300 that holds for every character; above, for the
-/// typographic punctuation of news text. The test `nfc_safe_characters_are_nfc`
-/// checks every character this accepts.
+/// True for a character that NFC leaves alone and that no neighbour can merge into
+/// (quick check Yes, combining class 0). A character that merges into the one
+/// before it has quick check Maybe or a non-zero combining class, so a text made
+/// only of characters this accepts is NFC, and normalizing any part of it alone
+/// gives the same as within the whole. Below U+0300 and for the typographic
+/// punctuation of news text the answer needs no table; the test
+/// `nfc_safe_characters_are_nfc` checks every character this accepts.
 fn is_nfc_safe(c: char) -> bool {
     c < '\u{300}'
-        || matches!(c, '\u{2010}'..='\u{2027}' | '\u{202f}'..='\u{205e}' | '\u{20a0}'..='\u{20bf}')
+        || matches!(c, '\u{2002}'..='\u{2027}' | '\u{202f}'..='\u{205e}' | '\u{20a0}'..='\u{20bf}')
+        || (is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes
+            && unicode_normalization::char::canonical_combining_class(c) == 0)
 }
 
 /// The normalization of `text` into `out` when every character of `text` is NFC
@@ -402,7 +506,6 @@ fn normalize_nfc_safe(text: &str, out: &mut String) -> bool {
             .unwrap_or(rest.len());
         let (run, tail) = rest.split_at(ascii);
         if run.contains('`') {
-            // The backquote is an apostrophe here (not in all-ASCII text).
             run.chars().for_each(|c| push_normalized(c, out));
         } else {
             let start = out.len();

@@ -1,0 +1,246 @@
+//! The one-pass front end of the featurizer: raw sentence bytes → the unigram
+//! feature id of every token, through a cache from raw chunks of text to what the
+//! normalize → tokenize → stem → look-up stages make of them.
+//!
+//! A *chunk* is a maximal run of bytes that are ASCII letters or digits, `-`, `'`,
+//! `` ` `` or any byte of a non-ASCII character. Every other byte is ASCII space or
+//! punctuation: normalization leaves it as it is, and it always ends a word. So the
+//! tokens of a sentence are the tokens of its chunks laid end to end, and each
+//! distinct chunk goes through the slow stages once. Only two things run across
+//! chunks: the negation scope, driven here by the tokenizer's own state machine
+//! over roles cached with each token, and the bigrams, built by the caller from
+//! consecutive ids.
+//!
+//! A chunk holding a character that NFC could merge with a neighbour (a combining
+//! accent, say) is cached as such, and its sentence takes the slow path: the
+//! equivalence of the two paths rests on normalization acting character by
+//! character, which is what the tokenizer does for every other text. The tests in
+//! `tests/fast_path.rs` compare both paths on the data set and on random text.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
+
+use crate::analyze::NEGATION_PREFIX;
+use crate::features::{FeatureSpace, ABSENT};
+use crate::tokenize::{normalize_chunk, scan, Negation, NegationRole, ScanSink};
+
+/// One token of a chunk, or a clause break inside it (`«`, `—`, …).
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    /// Feature ids of the token's stem, plain and `NOT_`-prefixed.
+    ids: [u32; 2],
+    role: NegationRole,
+    clause_break: bool,
+}
+
+/// Where the units of a chunk lie in [`ChunkCache::units`].
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// The span of a chunk whose sentence must take the slow path.
+const SLOW: Span = Span {
+    start: 0,
+    len: u32::MAX,
+};
+
+/// Past this many distinct chunks the cache is emptied, so memory stays flat on
+/// endless input.
+const MAX_CACHED_CHUNKS: usize = 1 << 20;
+
+/// Longest chunk packed into a `u128` key (the last byte holds the length): a
+/// lookup then compares two machine words, with no pointer to follow.
+const SHORT: usize = 15;
+
+/// Byte classes of the sentence scan.
+const SEPARATOR: u8 = 0;
+const BREAK: u8 = 1;
+const CHUNK: u8 = 2;
+
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [CHUNK; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphanumeric() || c == b'-' || c == b'\'' || c == b'`' {
+            CHUNK
+        } else if matches!(
+            c,
+            b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'(' | b')' | b'[' | b']'
+        ) {
+            BREAK
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The chunk → units cache of one featurizer (one per thread).
+pub(crate) struct ChunkCache {
+    short: FxHashMap<u128, Span>,
+    long: FxHashMap<Box<[u8]>, Span>,
+    units: Vec<Unit>,
+    /// Normalized word → feature ids, so that `Nous`, `nous` and `«\u{a0}nous`
+    /// stem `nous` once.
+    words: FxHashMap<Box<str>, [u32; 2]>,
+    stemmer: Stemmer,
+    normalized: String,
+    negation: Negation,
+}
+
+impl ChunkCache {
+    pub(crate) fn new(negation: Negation) -> Self {
+        ChunkCache {
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+            units: Vec::new(),
+            words: FxHashMap::default(),
+            stemmer: Stemmer::create(Algorithm::French),
+            normalized: String::new(),
+            negation,
+        }
+    }
+
+    /// Calls `emit` with the unigram feature id of every token of `sentence`, in
+    /// order ([`ABSENT`] for a term outside the vocabulary), and returns true; or
+    /// returns false, part way, when the sentence needs the slow path, in which
+    /// case what was emitted must be thrown away.
+    #[inline]
+    pub(crate) fn for_each_unigram(
+        &mut self,
+        space: &FeatureSpace,
+        sentence: &str,
+        mut emit: impl FnMut(u32),
+    ) -> bool {
+        let bytes = sentence.as_bytes();
+        let mut negation = self.negation;
+        let mut i = 0;
+        while i < bytes.len() {
+            let class = BYTE_CLASS[bytes[i] as usize];
+            if class != CHUNK {
+                if class == BREAK {
+                    negation.clause_break();
+                }
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] == CHUNK {
+                i += 1;
+            }
+            let span = self.lookup(space, &bytes[start..i]);
+            if span.len == SLOW.len {
+                return false;
+            }
+            let units = &self.units[span.start as usize..(span.start + span.len) as usize];
+            for unit in units {
+                if unit.clause_break {
+                    negation.clause_break();
+                } else {
+                    let negated = negation.step(unit.role);
+                    emit(unit.ids[negated as usize]);
+                }
+            }
+        }
+        true
+    }
+
+    #[inline]
+    fn lookup(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Span {
+        if chunk.len() <= SHORT {
+            let mut packed = [0u8; 16];
+            packed[..chunk.len()].copy_from_slice(chunk);
+            packed[SHORT] = chunk.len() as u8;
+            let key = u128::from_le_bytes(packed);
+            if let Some(&span) = self.short.get(&key) {
+                return span;
+            }
+            let span = self.build(space, chunk);
+            self.short.insert(key, span);
+            span
+        } else {
+            if let Some(&span) = self.long.get(chunk) {
+                return span;
+            }
+            let span = self.build(space, chunk);
+            self.long.insert(chunk.into(), span);
+            span
+        }
+    }
+
+    /// Runs a chunk through the slow stages and stores its units.
+    #[cold]
+    #[inline(never)]
+    fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Span {
+        if self.short.len() + self.long.len() >= MAX_CACHED_CHUNKS {
+            self.short.clear();
+            self.long.clear();
+            self.units.clear();
+            self.words.clear();
+        }
+        // Chunks end next to ASCII bytes, so a chunk of valid text is valid text.
+        let Ok(text) = std::str::from_utf8(chunk) else {
+            return SLOW;
+        };
+        if !normalize_chunk(text, &mut self.normalized) {
+            return SLOW;
+        }
+        let start = self.units.len();
+        let mut builder = Builder {
+            units: &mut self.units,
+            words: &mut self.words,
+            stemmer: &self.stemmer,
+            space,
+        };
+        scan(&self.normalized, &mut builder);
+        Span {
+            start: start as u32,
+            len: (self.units.len() - start) as u32,
+        }
+    }
+}
+
+/// Collects the units of one chunk.
+struct Builder<'a> {
+    units: &'a mut Vec<Unit>,
+    words: &'a mut FxHashMap<Box<str>, [u32; 2]>,
+    stemmer: &'a Stemmer,
+    space: &'a FeatureSpace,
+}
+
+impl ScanSink for Builder<'_> {
+    fn token(&mut self, text: &str, start: usize, end: usize) {
+        let word = &text[start..end];
+        let ids = match self.words.get(word) {
+            Some(&ids) => ids,
+            None => {
+                let stem = self.stemmer.stem(word);
+                let plain = self.space.id(&stem).unwrap_or(ABSENT);
+                let negated = self
+                    .space
+                    .id(&format!("{NEGATION_PREFIX}{stem}"))
+                    .unwrap_or(ABSENT);
+                self.words.insert(word.into(), [plain, negated]);
+                [plain, negated]
+            }
+        };
+        self.units.push(Unit {
+            ids,
+            role: NegationRole::of(word),
+            clause_break: false,
+        });
+    }
+
+    fn clause_break(&mut self) {
+        self.units.push(Unit {
+            ids: [ABSENT; 2],
+            role: NegationRole::default(),
+            clause_break: true,
+        });
+    }
+}
