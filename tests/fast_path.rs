@@ -148,8 +148,8 @@ fn random_sentences(words: &[&str], n: usize) -> Vec<String> {
             let mut s = String::new();
             for _ in 0..(1 + rng.next() % 40) {
                 match rng.next() % 200 {
-                    0 => s.push_str(*rng.pick(RARE)),
-                    n if n < 80 => s.push_str(*rng.pick(words)),
+                    0 => s.push_str(rng.pick::<&str>(RARE)),
+                    n if n < 80 => s.push_str(rng.pick::<&str>(words)),
                     n if n < 120 => {
                         let w = rng.pick(words);
                         if rng.next() % 2 == 0 {
@@ -162,7 +162,7 @@ fn random_sentences(words: &[&str], n: usize) -> Vec<String> {
                             }
                         }
                     }
-                    _ => s.push_str(*rng.pick(PIECES)),
+                    _ => s.push_str(rng.pick::<&str>(PIECES)),
                 }
             }
             s
