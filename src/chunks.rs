@@ -24,6 +24,22 @@ use crate::analyze::NEGATION_PREFIX;
 use crate::features::{FeatureSpace, ABSENT};
 use crate::tokenize::{normalize_chunk, scan, Negation, NegationRole, ScanSink};
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_keys_hold_the_bytes_and_the_length() {
+        let text = b"abcdefghijklmnopq";
+        for n in 0..=SHORT {
+            let mut expected = [0u8; 16];
+            expected[..n].copy_from_slice(&text[..n]);
+            expected[SHORT] = n as u8;
+            assert_eq!(pack(&text[..n]), u128::from_le_bytes(expected), "{n}");
+        }
+    }
+}
+
 /// One token of a chunk, or a clause break inside it (`«`, `—`, …).
 #[derive(Debug, Clone, Copy)]
 struct Unit {
@@ -33,17 +49,26 @@ struct Unit {
     clause_break: bool,
 }
 
-/// Where the units of a chunk lie in [`ChunkCache::units`].
+/// What the cache holds for a chunk. Most chunks are one token, kept inline so
+/// that a lookup reads one table entry and nothing else; longer chunks (`l'otan`,
+/// `«\u{a0}nous`) keep their units in [`ChunkCache::units`].
 #[derive(Debug, Clone, Copy)]
-struct Span {
+struct Entry {
+    /// The unit when `len` is 1.
+    unit: Unit,
+    /// Number of units; [`SLOW_PATH`] for a chunk the one-pass path cannot take.
+    len: u16,
+    /// Where the units lie in [`ChunkCache::units`] when `len` > 1.
     start: u32,
-    len: u32,
 }
 
-/// The span of a chunk whose sentence must take the slow path.
-const SLOW: Span = Span {
-    start: 0,
-    len: u32::MAX,
+/// `Entry::len` of a chunk whose sentence must take the slow path.
+const SLOW_PATH: u16 = u16::MAX;
+
+const NO_UNIT: Unit = Unit {
+    ids: [ABSENT; 2],
+    role: NegationRole::NONE,
+    clause_break: false,
 };
 
 /// Past this many distinct chunks the cache is emptied, so memory stays flat on
@@ -79,10 +104,39 @@ static BYTE_CLASS: [u8; 256] = {
     table
 };
 
+/// The key of a chunk of at most [`SHORT`] bytes: its bytes in order, then zeros,
+/// and its length in the last byte, read with overlapping loads rather than copied
+/// byte by byte into a buffer (a copy the processor cannot forward to the loads
+/// that follow, which stalled every lookup).
+#[inline]
+fn pack(chunk: &[u8]) -> u128 {
+    let n = chunk.len();
+    debug_assert!(n <= SHORT);
+    let word = |at: usize| u64::from_le_bytes(chunk[at..at + 8].try_into().unwrap());
+    let half = |at: usize| u64::from(u32::from_le_bytes(chunk[at..at + 4].try_into().unwrap()));
+    let (low, high) = if n >= 8 {
+        // The last 8 bytes, shifted so that byte 8 of the chunk lands in byte 0.
+        let tail = word(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
+        (word(0), tail)
+    } else if n >= 4 {
+        let tail = half(n - 4).checked_shr(8 * (8 - n) as u32).unwrap_or(0);
+        (half(0) | tail << 32, 0)
+    } else {
+        let mut low = 0u64;
+        for (k, &b) in chunk.iter().enumerate() {
+            low |= u64::from(b) << (8 * k);
+        }
+        (low, 0)
+    };
+    u128::from(low) | u128::from(high) << 64 | (n as u128) << 120
+}
+
 /// The chunk → units cache of one featurizer (one per thread).
 pub(crate) struct ChunkCache {
-    short: FxHashMap<u128, Span>,
-    long: FxHashMap<Box<[u8]>, Span>,
+    /// Keys are [`pack`]ed as two `u64`, not a `u128`, whose 16-byte alignment
+    /// would pad every entry to 48 bytes.
+    short: FxHashMap<[u64; 2], Entry>,
+    long: FxHashMap<Box<[u8]>, Entry>,
     units: Vec<Unit>,
     /// Normalized word → feature ids, so that `Nous`, `nous` and `«\u{a0}nous`
     /// stem `nous` once.
@@ -133,11 +187,12 @@ impl ChunkCache {
             while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] == CHUNK {
                 i += 1;
             }
-            let span = self.lookup(space, &bytes[start..i]);
-            if span.len == SLOW.len {
-                return false;
-            }
-            let units = &self.units[span.start as usize..(span.start + span.len) as usize];
+            let entry = self.lookup(space, &bytes[start..i]);
+            let units = match entry.len {
+                1 => std::slice::from_ref(&entry.unit),
+                SLOW_PATH => return false,
+                n => &self.units[entry.start as usize..entry.start as usize + n as usize],
+            };
             for unit in units {
                 if unit.clause_break {
                     negation.clause_break();
@@ -151,32 +206,35 @@ impl ChunkCache {
     }
 
     #[inline]
-    fn lookup(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Span {
+    fn lookup(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
         if chunk.len() <= SHORT {
-            let mut packed = [0u8; 16];
-            packed[..chunk.len()].copy_from_slice(chunk);
-            packed[SHORT] = chunk.len() as u8;
-            let key = u128::from_le_bytes(packed);
-            if let Some(&span) = self.short.get(&key) {
-                return span;
+            let key = pack(chunk);
+            let key = [key as u64, (key >> 64) as u64];
+            if let Some(&entry) = self.short.get(&key) {
+                return entry;
             }
-            let span = self.build(space, chunk);
-            self.short.insert(key, span);
-            span
+            let entry = self.build(space, chunk);
+            self.short.insert(key, entry);
+            entry
         } else {
-            if let Some(&span) = self.long.get(chunk) {
-                return span;
+            if let Some(&entry) = self.long.get(chunk) {
+                return entry;
             }
-            let span = self.build(space, chunk);
-            self.long.insert(chunk.into(), span);
-            span
+            let entry = self.build(space, chunk);
+            self.long.insert(chunk.into(), entry);
+            entry
         }
     }
 
-    /// Runs a chunk through the slow stages and stores its units.
+    /// Runs a chunk through the slow stages and makes its entry.
     #[cold]
     #[inline(never)]
-    fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Span {
+    fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
+        const SLOW: Entry = Entry {
+            unit: NO_UNIT,
+            len: SLOW_PATH,
+            start: 0,
+        };
         if self.short.len() + self.long.len() >= MAX_CACHED_CHUNKS {
             self.short.clear();
             self.long.clear();
@@ -198,9 +256,24 @@ impl ChunkCache {
             space,
         };
         scan(&self.normalized, &mut builder);
-        Span {
+        let len = self.units.len() - start;
+        if len >= usize::from(SLOW_PATH) {
+            // A chunk of tens of thousands of tokens: not worth a special case.
+            self.units.truncate(start);
+            return SLOW;
+        }
+        if len == 1 {
+            let unit = self.units.pop().expect("one unit");
+            return Entry {
+                unit,
+                len: 1,
+                start: 0,
+                };
+        }
+        Entry {
+            unit: NO_UNIT,
+            len: len as u16,
             start: start as u32,
-            len: (self.units.len() - start) as u32,
         }
     }
 }
@@ -239,7 +312,7 @@ impl ScanSink for Builder<'_> {
     fn clause_break(&mut self) {
         self.units.push(Unit {
             ids: [ABSENT; 2],
-            role: NegationRole::default(),
+            role: NegationRole::NONE,
             clause_break: true,
         });
     }

@@ -203,9 +203,30 @@ impl Model {
             model: self,
             featurizer: self.space.featurizer(),
             row: SparseVector::default(),
-            marks: vec![Mark::default(); self.space.len()],
+            slots: self.slots(),
             generation: 0,
+            unigrams: Vec::new(),
+            features: Vec::new(),
         }
+    }
+
+    /// The one-pass scorer's table, one slot per feature.
+    fn slots(&self) -> Vec<Slot> {
+        let mut slots: Vec<Slot> = self
+            .occurrence
+            .iter()
+            .zip(&self.idf_squared)
+            .map(|(&occurrence, &idf_squared)| Slot {
+                occurrence,
+                idf_squared,
+                ..Slot::default()
+            })
+            .collect();
+        for (left, right) in self.space.bigram_parts() {
+            slots[left as usize].left = true;
+            slots[right as usize].right = true;
+        }
+        slots
     }
 
     /// The same model as a linfa-logistic fitted model (for comparisons).
@@ -349,11 +370,21 @@ fn softmax(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
     out
 }
 
-/// Per feature, per classifier: the sentence that last saw it and how often.
+/// All the one-pass scorer reads and writes for one feature, in one cache line:
+/// what an occurrence adds to the scores, idf², and the count of the feature in
+/// the current sentence (valid when `generation` is the sentence's).
 #[derive(Debug, Clone, Copy, Default)]
-struct Mark {
+#[repr(align(64))]
+struct Slot {
+    occurrence: [f64; Label::COUNT],
+    idf_squared: f64,
     generation: u32,
     count: u32,
+    /// The feature is the left part of some bigram feature: a pair starting with
+    /// it needs a look-up in the bigram map only then.
+    left: bool,
+    /// The feature is the right part of some bigram feature.
+    right: bool,
 }
 
 /// Classifies sentences with one model; holds the per-thread caches and buffers.
@@ -361,10 +392,12 @@ pub struct Classifier<'m> {
     model: &'m Model,
     featurizer: Featurizer<'m>,
     row: SparseVector,
-    /// Feature counts of the current sentence, valid where the generation matches,
-    /// so that nothing is cleared between sentences.
-    marks: Vec<Mark>,
+    /// Per feature: weights and counts, so that nothing is cleared between
+    /// sentences.
+    slots: Vec<Slot>,
     generation: u32,
+    unigrams: Vec<u32>,
+    features: Vec<u32>,
 }
 
 impl<'m> Classifier<'m> {
@@ -409,54 +442,79 @@ impl<'m> Classifier<'m> {
     fn fast_scores(&mut self, sentence: &str) -> Option<[f64; Label::COUNT]> {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            // Wrapped: old marks could pass for this sentence's.
-            self.marks.fill(Mark::default());
+            // Wrapped: old counts could pass for this sentence's.
+            self.slots.iter_mut().for_each(|slot| slot.generation = 0);
             self.generation = 1;
         }
         let model = self.model;
         let space = &model.space;
         let generation = self.generation;
-        let marks = &mut self.marks;
+        let slots = &mut self.slots;
         let tfidf = space.config().weighting == Weighting::Tfidf;
         let bigrams = space.has_bigrams();
-        let mut sum = [0.0; Label::COUNT];
-        let mut norm_squared = 0.0;
-        let mut add = |id: u32| {
-            let mark = &mut marks[id as usize];
-            if mark.generation != generation {
-                *mark = Mark {
-                    generation,
-                    count: 0,
-                };
-            } else if !tfidf {
-                return;
+        // The unigrams first, then their slots touched in a loop of independent
+        // loads (the table is larger than the core's cache: the misses then overlap
+        // instead of coming one after another), then the sums.
+        let unigrams = &mut self.unigrams;
+        unigrams.clear();
+        let fast = self
+            .featurizer
+            .for_each_unigram_fast(sentence, |id| unigrams.push(id));
+        let mut touched = 0;
+        for &id in unigrams.iter() {
+            if let Some(slot) = slots.get(id as usize) {
+                touched ^= slot.generation;
             }
-            // (c + 1)² − c² = 2c + 1: the row's squared norm as the count grows.
-            norm_squared += if tfidf {
-                model.idf_squared[id as usize] * f64::from(2 * mark.count + 1)
-            } else {
-                1.0
-            };
-            mark.count += 1;
-            let w = &model.occurrence[id as usize];
-            for k in 0..Label::COUNT {
-                sum[k] += w[k];
-            }
-        };
+        }
+        if !fast {
+            return None;
+        }
+        // The features in order, each unigram followed by the bigram it ends; the
+        // look-ups are independent of one another, and so are the loads of the
+        // bigrams' slots after them.
+        let features = &mut self.features;
+        features.clear();
         let mut previous = ABSENT;
-        let fast = self.featurizer.for_each_unigram_fast(sentence, |id| {
-            if id != ABSENT {
-                add(id);
-                if bigrams && previous != ABSENT {
-                    if let Some(pair) = space.bigram(previous, id) {
-                        add(pair);
-                    }
+        // Whether `previous` begins some bigram (false when it is ABSENT).
+        let mut previous_left = false;
+        for &id in unigrams.iter() {
+            let Some(slot) = slots.get(id as usize) else {
+                previous_left = false;
+                continue;
+            };
+            features.push(id);
+            if bigrams && previous_left && slot.right {
+                if let Some(pair) = space.bigram(previous, id) {
+                    features.push(pair);
                 }
             }
             previous = id;
-        });
-        if !fast {
-            return None;
+            previous_left = slot.left;
+        }
+        for &id in features.iter() {
+            touched ^= slots[id as usize].generation;
+        }
+        std::hint::black_box(touched);
+        let mut sum = [0.0; Label::COUNT];
+        let mut norm_squared = 0.0;
+        for &id in features.iter() {
+            let slot = &mut slots[id as usize];
+            if slot.generation != generation {
+                slot.generation = generation;
+                slot.count = 0;
+            } else if !tfidf {
+                continue;
+            }
+            // (c + 1)² − c² = 2c + 1: the row's squared norm as the count grows.
+            norm_squared += if tfidf {
+                slot.idf_squared * f64::from(2 * slot.count + 1)
+            } else {
+                1.0
+            };
+            slot.count += 1;
+            for k in 0..Label::COUNT {
+                sum[k] += slot.occurrence[k];
+            }
         }
         let mut scores = model.intercepts;
         if norm_squared > 0.0 {

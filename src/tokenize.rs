@@ -74,6 +74,8 @@ enum Scope {
 pub(crate) struct NegationRole(u8);
 
 impl NegationRole {
+    /// A word that does nothing to a scope.
+    pub(crate) const NONE: NegationRole = NegationRole(0);
     const NE: u8 = 1;
     const CLOSES: u8 = 2;
     const BARE: u8 = 4;
