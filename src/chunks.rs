@@ -24,22 +24,6 @@ use crate::analyze::NEGATION_PREFIX;
 use crate::features::{FeatureSpace, ABSENT};
 use crate::tokenize::{normalize_chunk, scan, Negation, NegationRole, ScanSink};
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packed_keys_hold_the_bytes_and_the_length() {
-        let text = b"abcdefghijklmnopq";
-        for n in 0..=SHORT {
-            let mut expected = [0u8; 16];
-            expected[..n].copy_from_slice(&text[..n]);
-            expected[SHORT] = n as u8;
-            assert_eq!(pack(&text[..n]), u128::from_le_bytes(expected), "{n}");
-        }
-    }
-}
-
 /// One token of a chunk, or a clause break inside it (`«`, `—`, …).
 #[derive(Debug, Clone, Copy)]
 struct Unit {
@@ -49,27 +33,73 @@ struct Unit {
     clause_break: bool,
 }
 
-/// What the cache holds for a chunk. Most chunks are one token, kept inline so
-/// that a lookup reads one table entry and nothing else; longer chunks (`l'otan`,
+/// What the cache holds for a chunk, packed into 8 bytes so that the table stays
+/// small enough for the core's cache. Most chunks are one token, held inline: a
+/// look-up then reads one table entry and nothing else. Longer chunks (`l'otan`,
 /// `«\u{a0}nous`) keep their units in [`ChunkCache::units`].
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// The unit when `len` is 1.
-    unit: Unit,
-    /// Number of units; [`SLOW_PATH`] for a chunk the one-pass path cannot take.
-    len: u16,
-    /// Where the units lie in [`ChunkCache::units`] when `len` > 1.
-    start: u32,
+///
+/// Bits 0–1 tell the kind. A token: bits 2–4 its negation role, bits 8–31 and
+/// 40–63 its plain and negated feature ids (all ones for [`ABSENT`]). Several
+/// units: bits 8–23 their number, bits 32–63 where they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry(u64);
+
+impl Entry {
+    const TOKEN: u64 = 0;
+    const BREAK: u64 = 1;
+    const UNITS: u64 = 2;
+    const SLOW: u64 = 3;
+    /// Feature ids must be below this to be held inline.
+    const ID_LIMIT: u32 = (1 << 24) - 1;
+
+    /// A token, if its ids fit.
+    fn token(unit: &Unit) -> Option<Entry> {
+        if unit.clause_break {
+            return Some(Entry(Self::BREAK));
+        }
+        let packed = |id: u32| match id {
+            ABSENT => Some(u64::from(Self::ID_LIMIT)),
+            id if id < Self::ID_LIMIT => Some(u64::from(id)),
+            _ => None,
+        };
+        let (plain, negated) = (packed(unit.ids[0])?, packed(unit.ids[1])?);
+        Some(Entry(
+            Self::TOKEN | u64::from(unit.role.bits()) << 2 | plain << 8 | negated << 40,
+        ))
+    }
+
+    fn units(start: usize, len: usize) -> Option<Entry> {
+        let start = u32::try_from(start).ok()?;
+        let len = u16::try_from(len).ok()?;
+        Some(Entry(Self::UNITS | u64::from(len) << 8 | u64::from(start) << 32))
+    }
+
+    #[inline]
+    fn kind(self) -> u64 {
+        self.0 & 3
+    }
+
+    #[inline]
+    fn role(self) -> NegationRole {
+        NegationRole::from_bits((self.0 >> 2) as u8 & 7)
+    }
+
+    #[inline]
+    fn id(self, negated: bool) -> u32 {
+        let id = (if negated { self.0 >> 40 } else { self.0 >> 8 }) as u32 & Self::ID_LIMIT;
+        if id == Self::ID_LIMIT {
+            ABSENT
+        } else {
+            id
+        }
+    }
+
+    #[inline]
+    fn span(self) -> std::ops::Range<usize> {
+        let start = (self.0 >> 32) as usize;
+        start..start + ((self.0 >> 8) & 0xffff) as usize
+    }
 }
-
-/// `Entry::len` of a chunk whose sentence must take the slow path.
-const SLOW_PATH: u16 = u16::MAX;
-
-const NO_UNIT: Unit = Unit {
-    ids: [ABSENT; 2],
-    role: NegationRole::NONE,
-    clause_break: false,
-};
 
 /// Past this many distinct chunks the cache is emptied, so memory stays flat on
 /// endless input.
@@ -84,6 +114,7 @@ const SEPARATOR: u8 = 0;
 const BREAK: u8 = 1;
 const CHUNK: u8 = 2;
 
+/// [`SEPARATOR`], [`BREAK`] or [`CHUNK`] by byte value.
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [CHUNK; 256];
     let mut b = 0;
@@ -188,24 +219,29 @@ impl ChunkCache {
                 i += 1;
             }
             let entry = self.lookup(space, &bytes[start..i]);
-            let units = match entry.len {
-                1 => std::slice::from_ref(&entry.unit),
-                SLOW_PATH => return false,
-                n => &self.units[entry.start as usize..entry.start as usize + n as usize],
-            };
-            for unit in units {
-                if unit.clause_break {
-                    negation.clause_break();
-                } else {
-                    let negated = negation.step(unit.role);
-                    emit(unit.ids[negated as usize]);
+            // Tokens first and apart: a jump table here mispredicted.
+            if entry.kind() == Entry::TOKEN {
+                let negated = negation.step(entry.role());
+                emit(entry.id(negated));
+            } else if entry.kind() == Entry::BREAK {
+                negation.clause_break();
+            } else if entry.kind() == Entry::UNITS {
+                for unit in &self.units[entry.span()] {
+                    if unit.clause_break {
+                        negation.clause_break();
+                    } else {
+                        let negated = negation.step(unit.role);
+                        emit(unit.ids[negated as usize]);
+                    }
                 }
+            } else {
+                return false;
             }
         }
         true
     }
 
-    #[inline]
+    #[inline(always)]
     fn lookup(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
         if chunk.len() <= SHORT {
             let key = pack(chunk);
@@ -230,11 +266,7 @@ impl ChunkCache {
     #[cold]
     #[inline(never)]
     fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
-        const SLOW: Entry = Entry {
-            unit: NO_UNIT,
-            len: SLOW_PATH,
-            start: 0,
-        };
+        const SLOW: Entry = Entry(Entry::SLOW);
         if self.short.len() + self.long.len() >= MAX_CACHED_CHUNKS {
             self.short.clear();
             self.long.clear();
@@ -257,24 +289,17 @@ impl ChunkCache {
         };
         scan(&self.normalized, &mut builder);
         let len = self.units.len() - start;
-        if len >= usize::from(SLOW_PATH) {
-            // A chunk of tens of thousands of tokens: not worth a special case.
-            self.units.truncate(start);
-            return SLOW;
-        }
         if len == 1 {
-            let unit = self.units.pop().expect("one unit");
-            return Entry {
-                unit,
-                len: 1,
-                start: 0,
-                };
+            if let Some(entry) = Entry::token(&self.units[start]) {
+                self.units.truncate(start);
+                return entry;
+            }
         }
-        Entry {
-            unit: NO_UNIT,
-            len: len as u16,
-            start: start as u32,
-        }
+        Entry::units(start, len).unwrap_or_else(|| {
+            // Tens of thousands of tokens in one chunk: not worth a special case.
+            self.units.truncate(start);
+            SLOW
+        })
     }
 }
 
@@ -315,5 +340,21 @@ impl ScanSink for Builder<'_> {
             role: NegationRole::NONE,
             clause_break: true,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_keys_hold_the_bytes_and_the_length() {
+        let text = b"abcdefghijklmnopq";
+        for n in 0..=SHORT {
+            let mut expected = [0u8; 16];
+            expected[..n].copy_from_slice(&text[..n]);
+            expected[SHORT] = n as u8;
+            assert_eq!(pack(&text[..n]), u128::from_le_bytes(expected), "{n}");
+        }
     }
 }

@@ -80,6 +80,16 @@ impl NegationRole {
     const CLOSES: u8 = 2;
     const BARE: u8 = 4;
 
+    /// The flags, for packing (three bits).
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The role whose flags are `bits` (from [`NegationRole::bits`]).
+    pub(crate) fn from_bits(bits: u8) -> NegationRole {
+        NegationRole(bits & 7)
+    }
+
     /// The role of a normalized word.
     pub(crate) fn of(word: &str) -> NegationRole {
         // Every negation word starts with one of these letters: most words are
