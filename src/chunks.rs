@@ -22,6 +22,7 @@ use rustc_hash::FxHashMap;
 
 use crate::analyze::NEGATION_PREFIX;
 use crate::features::{FeatureSpace, ABSENT};
+use crate::flat::FlatMap;
 use crate::tokenize::{normalize_chunk, scan, Negation, NegationRole, ScanSink};
 
 /// One token of a chunk, or a clause break inside it (`«`, `—`, …).
@@ -41,7 +42,7 @@ struct Unit {
 /// Bits 0–1 tell the kind. A token: bits 2–4 its negation role, bits 8–31 and
 /// 40–63 its plain and negated feature ids (all ones for [`ABSENT`]). Several
 /// units: bits 8–23 their number, bits 32–63 where they start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Entry(u64);
 
 impl Entry {
@@ -166,7 +167,7 @@ fn pack(chunk: &[u8]) -> u128 {
 pub(crate) struct ChunkCache {
     /// Keys are [`pack`]ed as two `u64`, not a `u128`, whose 16-byte alignment
     /// would pad every entry to 48 bytes.
-    short: FxHashMap<[u64; 2], Entry>,
+    short: FlatMap<[u64; 2], Entry>,
     long: FxHashMap<Box<[u8]>, Entry>,
     units: Vec<Unit>,
     /// Normalized word → feature ids, so that `Nous`, `nous` and `«\u{a0}nous`
@@ -180,7 +181,7 @@ pub(crate) struct ChunkCache {
 impl ChunkCache {
     pub(crate) fn new(negation: Negation) -> Self {
         ChunkCache {
-            short: FxHashMap::default(),
+            short: FlatMap::default(),
             long: FxHashMap::default(),
             units: Vec::new(),
             words: FxHashMap::default(),
@@ -246,7 +247,7 @@ impl ChunkCache {
         if chunk.len() <= SHORT {
             let key = pack(chunk);
             let key = [key as u64, (key >> 64) as u64];
-            if let Some(&entry) = self.short.get(&key) {
+            if let Some(entry) = self.short.get(&key) {
                 return entry;
             }
             let entry = self.build(space, chunk);

@@ -67,6 +67,7 @@ pub mod dataset;
 pub mod error;
 pub mod evaluate;
 pub mod features;
+mod flat;
 pub mod label;
 pub mod metrics;
 pub mod model;
