@@ -72,7 +72,9 @@ impl Entry {
     fn units(start: usize, len: usize) -> Option<Entry> {
         let start = u32::try_from(start).ok()?;
         let len = u16::try_from(len).ok()?;
-        Some(Entry(Self::UNITS | u64::from(len) << 8 | u64::from(start) << 32))
+        Some(Entry(
+            Self::UNITS | u64::from(len) << 8 | u64::from(start) << 32,
+        ))
     }
 
     #[inline]
@@ -347,6 +349,45 @@ impl ScanSink for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_give_back_what_was_packed() {
+        let roles = ["ne", "pas", "sans", "aucun", "otan"].map(NegationRole::of);
+        for role in roles {
+            for ids in [
+                [0, ABSENT],
+                [ABSENT, 7],
+                [Entry::ID_LIMIT - 1, 0],
+                [ABSENT; 2],
+            ] {
+                let unit = Unit {
+                    ids,
+                    role,
+                    clause_break: false,
+                };
+                let entry = Entry::token(&unit).unwrap();
+                assert_eq!(entry.kind(), Entry::TOKEN);
+                assert_eq!(entry.role(), role);
+                assert_eq!([entry.id(false), entry.id(true)], ids);
+            }
+        }
+        // Ids too large to pack inline: the chunk keeps its units in the arena.
+        let big = Unit {
+            ids: [Entry::ID_LIMIT, 0],
+            role: NegationRole::NONE,
+            clause_break: false,
+        };
+        assert!(Entry::token(&big).is_none());
+        let clause_break = Unit {
+            clause_break: true,
+            ..big
+        };
+        assert_eq!(Entry::token(&clause_break).unwrap().kind(), Entry::BREAK);
+        let units = Entry::units(123_456, 3).unwrap();
+        assert_eq!(units.kind(), Entry::UNITS);
+        assert_eq!(units.span(), 123_456..123_459);
+        assert!(Entry::units(0, 1 << 16).is_none());
+    }
 
     #[test]
     fn packed_keys_hold_the_bytes_and_the_length() {

@@ -179,7 +179,9 @@ impl FeatureSpace {
 
     /// The (left, right) unigram ids of every bigram feature.
     pub(crate) fn bigram_parts(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        self.bigrams.keys().map(|&key| ((key >> 32) as u32, key as u32))
+        self.bigrams
+            .keys()
+            .map(|&key| ((key >> 32) as u32, key as u32))
     }
 
     /// Whether features include pairs of adjacent stems.

@@ -14,6 +14,13 @@
 //! fitted by `linfa-logistic`) → [`model`] (sparse scoring, probabilities, and the
 //! stems that drove each decision).
 //!
+//! Training and explanations go through these stages one after the other. Labeling
+//! takes a shortcut with the same result: a per-thread cache maps each raw chunk
+//! of text (`L’OTAN`, `n'acceptera`) to the feature ids the stages make of it, and
+//! the scores are summed as the tokens are met, so a known word costs one look-up
+//! (see [`model::Classifier::scores`]; tests hold the two paths to the same
+//! features and scores).
+//!
 //! ```
 //! use demarche::dataset::Record;
 //! use demarche::train::{train, TrainConfig};

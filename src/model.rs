@@ -98,11 +98,6 @@ pub struct Model {
     weights: Vec<f64>,
     intercepts: [f64; Label::COUNT],
     training: TrainingInfo,
-    /// What one occurrence of a feature adds to the scores before the row is
-    /// normalized: its weights × its idf (tf-idf) or its weights (binary).
-    occurrence: Vec<[f64; Label::COUNT]>,
-    /// idf² per feature (tf-idf), for the norm of the row as counts grow.
-    idf_squared: Vec<f64>,
 }
 
 impl Model {
@@ -124,23 +119,11 @@ impl Model {
         if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
             return Err(Error::Config("a weight is not finite".into()));
         }
-        let tfidf = space.config().weighting == Weighting::Tfidf;
-        let occurrence = weights
-            .chunks_exact(Label::COUNT)
-            .zip(space.idf())
-            .map(|(w, &idf)| {
-                let scale = if tfidf { idf } else { 1.0 };
-                std::array::from_fn(|k| w[k] * scale)
-            })
-            .collect();
-        let idf_squared = space.idf().iter().map(|v| v * v).collect();
         Ok(Model {
             space,
             weights,
             intercepts,
             training,
-            occurrence,
-            idf_squared,
         })
     }
 
@@ -212,14 +195,20 @@ impl Model {
 
     /// The one-pass scorer's table, one slot per feature.
     fn slots(&self) -> Vec<Slot> {
+        // One occurrence of a feature adds its weights × its idf (tf-idf) or its
+        // weights (binary) to the scores before the row is normalized.
+        let tfidf = self.space.config().weighting == Weighting::Tfidf;
         let mut slots: Vec<Slot> = self
-            .occurrence
-            .iter()
-            .zip(&self.idf_squared)
-            .map(|(&occurrence, &idf_squared)| Slot {
-                occurrence,
-                idf_squared,
-                ..Slot::default()
+            .weights
+            .chunks_exact(Label::COUNT)
+            .zip(self.space.idf())
+            .map(|(w, &idf)| {
+                let scale = if tfidf { idf } else { 1.0 };
+                Slot {
+                    occurrence: std::array::from_fn(|k| w[k] * scale),
+                    idf_squared: idf * idf,
+                    ..Slot::default()
+                }
             })
             .collect();
         for (left, right) in self.space.bigram_parts() {

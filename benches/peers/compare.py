@@ -6,7 +6,9 @@ Peers:
     adjacent stems, binary, min_df 2) and LogisticRegression;
   * fastText supervised with word bigrams, through its Python API and its C++
     `fasttext` command (Debian package `fasttext`);
-  * demarche: its release binaries `train` and `classify`.
+  * demarche: its release binaries `train` and `classify` (whole process, like the
+    fastText command), and its library in process through `examples/throughput.rs`
+    (model loaded, sentences in memory, like the Python APIs).
 
 For each: training time, extraction + inference throughput on one core
 (sentences/s), accuracy and macro-F1 on the test split. Training data is
@@ -19,7 +21,7 @@ lines are timed as whole processes on a file of one sentence per line, under
 `taskset -c 0`.
 
 Setup:  pip install -r benches/peers/requirements.txt && apt-get install -y fasttext
-Run:    cargo build --release && python3 benches/peers/compare.py
+Run:    cargo build --release --bins --examples && python3 benches/peers/compare.py
 """
 
 import os
@@ -192,7 +194,8 @@ def demarche(root, work, train_dirs, test_dir, corpus_file, n_sentences):
     binaries = Path(os.environ.get("CARGO_TARGET_DIR", root / "target")) / "release"
     train_exe, classify_exe = binaries / "train", binaries / "classify"
     if not (train_exe.exists() and classify_exe.exists()):
-        sys.exit(f"compare.py: build the binaries first (cargo build --release); not in {binaries}")
+        sys.exit("compare.py: build the binaries first (cargo build --release --bins --examples); "
+                 f"not in {binaries}")
     model = work / "demarche.json"
     data_args = [a for d in train_dirs for a in ("--data", str(d))]
     _, train_s = run_timed(taskset() + [str(train_exe), *data_args, "--out", str(model), "-q"])
@@ -207,6 +210,21 @@ def demarche(root, work, train_dirs, test_dir, corpus_file, n_sentences):
                                           "lines", "--format", "label", "--threads", "1",
                                           str(corpus_file)], stdout=sink)
     return train_s, n_sentences / run_s, scores(gold, predicted), run_s
+
+
+def demarche_in_process(root, work, py_corpus_file, train_s, quality):
+    """The library in process, timed as the Python APIs are: best of 5 rounds."""
+    binaries = Path(os.environ.get("CARGO_TARGET_DIR", root / "target")) / "release"
+    exe = binaries / "examples" / "throughput"
+    if not exe.exists():
+        sys.exit("compare.py: build the example first (cargo build --release --examples); "
+                 f"not in {exe.parent}")
+    result = subprocess.run(taskset() + [str(exe), str(work / "demarche.json"),
+                                         str(py_corpus_file), "5"],
+                            check=True, capture_output=True, text=True)
+    # "N sentences, best of R rounds T s: RATE sentences/s; labels [...]"
+    rate = float(result.stdout.split(":")[1].split()[0])
+    return train_s, rate, quality
 
 
 def main():
@@ -232,6 +250,8 @@ def main():
     corpus_file = work / f"news32-{args.sentences}.txt"
     corpus_file.write_text("".join(s + "\n" for s in corpus), encoding="utf-8")
     py_corpus = corpus[:args.python_sentences]
+    py_corpus_file = work / f"news32-{len(py_corpus)}.txt"
+    py_corpus_file.write_text("".join(s + "\n" for s in py_corpus), encoding="utf-8")
     train_file = work / "train.fasttext.txt"
     train_file.write_text("".join(f"__label__{r['label']} {ft_text(r['text'])}\n" for r in train),
                           encoding="utf-8")
@@ -244,22 +264,34 @@ def main():
           f"{sklearn.__version__}, fasttext (Python) {getattr(fasttext, '__version__', '0.9.2')}")
 
     rows = {}
-    rows["demarche (train / classify CLI)"] = demarche(root, work, train_dirs, test_dir,
-                                                       corpus_file, len(corpus))
+    cli = demarche(root, work, train_dirs, test_dir, corpus_file, len(corpus))
+    rows["demarche classify (command, whole process)"] = cli
+    rows["demarche library (in process)"] = demarche_in_process(root, work, py_corpus_file,
+                                                                cli[0], cli[2])
     ft_cli = fasttext_cli(work, train_file, test, corpus_file, len(corpus))
     if ft_cli:
         rows["fastText C++ (fasttext supervised / predict)"] = ft_cli
     rows["fastText Python API"] = fasttext_python(train_file, test, py_corpus)
     rows["scikit-learn + PyStemmer"] = sklearn_peer(train, test, py_corpus)
 
-    ours = rows["demarche (train / classify CLI)"][1]
     print()
-    print("| system | training (s) | sentences/s, one core | demarche is × faster | accuracy | macro-F1 |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| system | training (s) | sentences/s, one core | accuracy | macro-F1 |")
+    print("|---|---:|---:|---:|---:|")
     for name, (train_s, rate, (acc, f1), *_) in rows.items():
-        print(f"| {name} | {train_s:.2f} | {rate:,.0f} | {ours / rate:.1f} | {acc:.3f} | {f1:.3f} |")
+        print(f"| {name} | {train_s:.2f} | {rate:,.0f} | {acc:.3f} | {f1:.3f} |")
+    # Like against like: commands as whole processes on the big file, libraries in
+    # process on the in-memory sentences.
+    library = rows["demarche library (in process)"][1]
+    print()
+    print("| demarche | against | × faster |")
+    print("|---|---|---:|")
     if ft_cli:
-        d_s, f_s = rows["demarche (train / classify CLI)"][3], ft_cli[3]
+        print(f"| classify command | fastText C++ predict | {cli[1] / ft_cli[1]:.1f} |")
+    print(f"| library | fastText Python API | {library / rows['fastText Python API'][1]:.1f} |")
+    print(f"| library | scikit-learn + PyStemmer | "
+          f"{library / rows['scikit-learn + PyStemmer'][1]:.1f} |")
+    if ft_cli:
+        d_s, f_s = cli[3], ft_cli[3]
         print(f"\nwhole process on {len(corpus)} sentences, one core: demarche classify {d_s:.2f} s, "
               f"fasttext predict {f_s:.2f} s: demarche {f_s / d_s:.1f}× faster")
     results = {name: {"training_s": r[0], "sentences_per_s": r[1], "accuracy": r[2][0],
