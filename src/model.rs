@@ -501,8 +501,8 @@ impl<'m> Classifier<'m> {
                 1.0
             };
             slot.count += 1;
-            for k in 0..Label::COUNT {
-                sum[k] += slot.occurrence[k];
+            for (total, w) in sum.iter_mut().zip(&slot.occurrence) {
+                *total += w;
             }
         }
         let mut scores = model.intercepts;
