@@ -295,6 +295,39 @@ fn bad_input_is_a_clear_error() {
 }
 
 #[test]
+fn invalid_utf8_deep_in_a_big_input_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    // Far past the first block read, after a line longer than a block, CRLF endings
+    // and no line end at the very end.
+    let mut big: Vec<u8> = (1..=120_000)
+        .flat_map(|i| format!("Paris exige une réponse {i}.\r\n").into_bytes())
+        .collect();
+    big.extend_from_slice("Moscou rejette ".repeat(100_000).as_bytes());
+    big.extend_from_slice(b"\nBerlin propose \xe9 une aide.\nfin");
+    let file = write(dir.path(), "big.txt", big);
+    for threads in ["1", "2"] {
+        let o = run(bin("classify")
+            .arg("--model")
+            .arg(&model)
+            .args([
+                "--input",
+                "lines",
+                "--format",
+                "label",
+                "--threads",
+                threads,
+            ])
+            .arg(&file));
+        assert_fails_with(&o, &["big.txt:120002:", "not valid UTF-8"]);
+        // Only labels of lines before the bad one were written.
+        let labels = String::from_utf8(o.stdout).unwrap();
+        assert!(labels.lines().count() <= 120_001, "threads {threads}");
+        assert!(labels.lines().all(|l| l.parse::<demarche::Label>().is_ok()));
+    }
+}
+
+#[test]
 fn failed_training_leaves_the_previous_model_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
