@@ -105,8 +105,8 @@ impl Entry {
 }
 
 /// Past this many distinct chunks the cache is emptied, so memory stays flat on
-/// endless input.
-const MAX_CACHED_CHUNKS: usize = 1 << 20;
+/// endless input: at most 2¹⁹ table slots of 24 bytes (13 MB) per thread.
+const MAX_CACHED_CHUNKS: usize = 1 << 18;
 
 /// Longest chunk packed into a `u128` key (the last byte holds the length): a
 /// lookup then compares two machine words, with no pointer to follow.
@@ -178,11 +178,14 @@ pub(crate) struct ChunkCache {
     stemmer: Stemmer,
     normalized: String,
     negation: Negation,
+    /// [`MAX_CACHED_CHUNKS`], lower in tests.
+    limit: usize,
 }
 
 impl ChunkCache {
     pub(crate) fn new(negation: Negation) -> Self {
         ChunkCache {
+            limit: MAX_CACHED_CHUNKS,
             short: FlatMap::default(),
             long: FxHashMap::default(),
             units: Vec::new(),
@@ -270,7 +273,7 @@ impl ChunkCache {
     #[inline(never)]
     fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
         const SLOW: Entry = Entry(Entry::SLOW);
-        if self.short.len() + self.long.len() >= MAX_CACHED_CHUNKS {
+        if self.short.len() + self.long.len() >= self.limit {
             self.short.clear();
             self.long.clear();
             self.units.clear();
@@ -349,6 +352,25 @@ impl ScanSink for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_emptied_cache_gives_the_same_ids() {
+        let config = crate::analyze::AnalyzerConfig::default();
+        let text = "Moscou exige le retrait. Paris refuse. L'OTAN ne cède pas.";
+        let space = FeatureSpace::learn(&config, [text, text], 1).unwrap();
+        let negation = Negation::new(true, config.negation_window);
+        let mut roomy = ChunkCache::new(negation);
+        let mut tight = ChunkCache::new(negation);
+        tight.limit = 3;
+        for _ in 0..3 {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            assert!(roomy.for_each_unigram(&space, text, |id| a.push(id)));
+            assert!(tight.for_each_unigram(&space, text, |id| b.push(id)));
+            assert_eq!(a, b);
+            assert!(a.iter().all(|&id| id != ABSENT));
+            assert!(tight.short.len() + tight.long.len() <= 3);
+        }
+    }
 
     #[test]
     fn entries_give_back_what_was_packed() {
