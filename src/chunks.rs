@@ -34,9 +34,9 @@ struct Unit {
     clause_break: bool,
 }
 
-/// What the cache holds for a chunk, packed into 8 bytes so that the table stays
-/// small enough for the core's cache. Most chunks are one token, held inline: a
-/// look-up then reads one table entry and nothing else. Longer chunks (`l'otan`,
+/// What the cache holds for a chunk, packed into 8 bytes (a table slot is then 24
+/// bytes with its key). Most chunks are one token, held inline: a look-up then
+/// reads one table slot and nothing else. Longer chunks (`l'otan`,
 /// `«\u{a0}nous`) keep their units in [`ChunkCache::units`].
 ///
 /// Bits 0–1 tell the kind. A token: bits 2–4 its negation role, bits 8–31 and
