@@ -132,6 +132,12 @@ impl Negation {
         }
     }
 
+    /// Whether a scope is open or trailing: only then can a clause break matter.
+    #[inline]
+    pub(crate) fn in_scope(&self) -> bool {
+        self.scope != Scope::None
+    }
+
     /// A clause break (punctuation, quotes, dashes) ends any scope.
     #[inline]
     pub(crate) fn clause_break(&mut self) {
