@@ -201,10 +201,16 @@ fn chunk_bits16(block: &[u8; 16]) -> u16 {
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        block.iter().enumerate().fold(0, |bits, (k, &b)| {
-            bits | u16::from(BYTE_CLASS[b as usize] == CHUNK) << k
-        })
+        chunk_bits16_portable(block)
     }
+}
+
+/// [`chunk_bits16`] for processors without SSE2, byte by byte.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn chunk_bits16_portable(block: &[u8; 16]) -> u16 {
+    block.iter().enumerate().fold(0, |bits, (k, &b)| {
+        bits | u16::from(BYTE_CLASS[b as usize] == CHUNK) << k
+    })
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -508,6 +514,7 @@ mod tests {
                     let mut block = [filler; 16];
                     block[position] = b;
                     let bits = chunk_bits16(&block);
+                    assert_eq!(bits, chunk_bits16_portable(&block));
                     for (k, &byte) in block.iter().enumerate() {
                         let chunk = BYTE_CLASS[byte as usize] == CHUNK;
                         assert_eq!(bits >> k & 1 == 1, chunk, "{byte:#x} at {k}");
