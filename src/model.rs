@@ -544,3 +544,56 @@ impl<'m> Classifier<'m> {
         (prediction, evidence)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::AnalyzerConfig;
+
+    fn model() -> Model {
+        let text = [
+            "Moscou exige le retrait",
+            "Paris refuse, Paris refuse encore",
+        ];
+        let space = FeatureSpace::learn(&AnalyzerConfig::default(), text, 1).unwrap();
+        let weights = (0..space.len() * Label::COUNT)
+            .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
+            .collect();
+        let training = TrainingInfo {
+            l2: 0.0,
+            max_iterations: 0,
+            min_count: 1,
+            sentences: 2,
+            per_label: BTreeMap::new(),
+            data_sha256: String::new(),
+            data_files: vec![],
+            training_accuracy: 0.0,
+            tuning: None,
+        };
+        Model::new(space, weights, [0.1, 0.0, -0.1, 0.2, 0.0], training).unwrap()
+    }
+
+    #[test]
+    fn counts_survive_the_generation_wrapping_around() {
+        let model = model();
+        let mut fresh = model.classifier();
+        let mut old = model.classifier();
+        // Every slot stamped by an old sentence with the generation that will come
+        // round again just after the wrap, with a count of its own: without the
+        // reset, the second sentence below would take those counts for its own.
+        for slot in &mut old.slots {
+            slot.generation = 1;
+            slot.count = 5;
+        }
+        old.generation = u32::MAX - 1;
+        for sentence in [
+            "Moscou exige",
+            "Paris refuse, Paris refuse encore",
+            "Moscou exige",
+        ] {
+            let expected = fresh.scores(sentence);
+            assert_eq!(old.scores(sentence), expected, "{sentence}");
+        }
+        assert!(old.generation < 10);
+    }
+}
