@@ -19,6 +19,20 @@ fn bin(name: &str) -> Command {
     c
 }
 
+/// `classify` labeling lines with `threads` workers.
+fn classify_labels(model: &Path, threads: &str) -> Command {
+    let mut cmd = bin("classify");
+    cmd.arg("--model").arg(model).args([
+        "--input",
+        "lines",
+        "--format",
+        "label",
+        "--threads",
+        threads,
+    ]);
+    cmd
+}
+
 fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap()
 }
@@ -193,17 +207,7 @@ fn standard_input_and_threads_keep_order() {
     }
     let mut outputs = Vec::new();
     for threads in ["1", "3"] {
-        let mut child = bin("classify")
-            .arg("--model")
-            .arg(&model)
-            .args([
-                "--input",
-                "lines",
-                "--format",
-                "label",
-                "--threads",
-                threads,
-            ])
+        let mut child = classify_labels(&model, threads)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -307,18 +311,7 @@ fn invalid_utf8_deep_in_a_big_input_names_its_line() {
     big.extend_from_slice(b"\nBerlin propose \xe9 une aide.\nfin");
     let file = write(dir.path(), "big.txt", big);
     for threads in ["1", "2"] {
-        let o = run(bin("classify")
-            .arg("--model")
-            .arg(&model)
-            .args([
-                "--input",
-                "lines",
-                "--format",
-                "label",
-                "--threads",
-                threads,
-            ])
-            .arg(&file));
+        let o = run(classify_labels(&model, threads).arg(&file));
         assert_fails_with(&o, &["big.txt:120002:", "not valid UTF-8"]);
         // Only labels of lines before the bad one were written.
         let labels = String::from_utf8(o.stdout).unwrap();
