@@ -20,7 +20,6 @@
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 
-use crate::analyze::NEGATION_PREFIX;
 use crate::features::{FeatureSpace, ABSENT};
 use crate::flat::FlatMap;
 use crate::tokenize::{normalize_chunk, scan, Negation, NegationRole, ScanSink};
@@ -457,14 +456,9 @@ impl ScanSink for Builder<'_> {
         let ids = match self.words.get(word) {
             Some(&ids) => ids,
             None => {
-                let stem = self.stemmer.stem(word);
-                let plain = self.space.id(&stem).unwrap_or(ABSENT);
-                let negated = self
-                    .space
-                    .id(&format!("{NEGATION_PREFIX}{stem}"))
-                    .unwrap_or(ABSENT);
-                self.words.insert(word.into(), [plain, negated]);
-                [plain, negated]
+                let ids = self.space.stem_ids(&self.stemmer.stem(word));
+                self.words.insert(word.into(), ids);
+                ids
             }
         };
         self.units.push(Unit {

@@ -171,6 +171,17 @@ impl FeatureSpace {
         self.index.get(term).copied()
     }
 
+    /// The unigram feature ids of a stem, plain and `NOT_`-prefixed ([`ABSENT`]
+    /// where not in the vocabulary): what both featurizer paths look up once per
+    /// stem or word.
+    pub(crate) fn stem_ids(&self, stem: &str) -> [u32; 2] {
+        let plain = self.id(stem).unwrap_or(ABSENT);
+        let negated = self
+            .id(&format!("{NEGATION_PREFIX}{stem}"))
+            .unwrap_or(ABSENT);
+        [plain, negated]
+    }
+
     /// The id of the bigram of the unigrams `left` then `right`, if it is a feature.
     #[inline]
     pub(crate) fn bigram(&self, left: u32, right: u32) -> Option<u32> {
@@ -336,12 +347,7 @@ impl<'a> Featurizer<'a> {
         if self.analyzer.stem_count() > known {
             for id in known..self.analyzer.stem_count() {
                 let stem = self.analyzer.stem(id as u32);
-                let plain = self.space.id(stem).unwrap_or(ABSENT);
-                let negated = self
-                    .space
-                    .id(&format!("{NEGATION_PREFIX}{stem}"))
-                    .unwrap_or(ABSENT);
-                self.stem_features.push([plain, negated]);
+                self.stem_features.push(self.space.stem_ids(stem));
             }
         }
         for term in self.analyzer.last_terms() {

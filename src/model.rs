@@ -518,6 +518,10 @@ impl<'m> Classifier<'m> {
     /// The prediction and the `top` features that contributed most to the
     /// predicted label (positive contributions only, largest first).
     pub fn explain(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
+        // The prediction comes from the one-pass path, like `predict`'s, so that
+        // every output format prints the same probabilities to the last digit; the
+        // evidence needs the words behind each feature, which only the slow path
+        // keeps, so the sentence is read twice here (JSON output, not the hot path).
         let prediction = self.predict(sentence);
         let k = prediction.label.index();
         let mut words: BTreeMap<u32, String> = BTreeMap::new();
