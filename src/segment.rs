@@ -30,8 +30,8 @@ fn is_space(c: char) -> bool {
 /// Abbreviations after which a period does not end the sentence (compared lowercase).
 const ABBREVIATIONS: &[&str] = &[
     "m", "mm", "mme", "mmes", "mlle", "mlles", "dr", "pr", "me", "mgr", "st", "ste", "gén", "gal",
-    "col", "cdt", "lt", "cap", "adj", "sgt", "cf", "p", "pp", "vol", "art", "chap", "env", "etc",
-    "ex", "no", "n°", "av", "apr", "j.-c", "hab", "min", "max", "tél", "vs", "éd",
+    "col", "cdt", "lt", "cap", "adj", "sgt", "cf", "p", "pp", "vol", "art", "chap", "env", "ex",
+    "no", "n°", "av", "apr", "j.-c", "hab", "min", "max", "tél", "vs", "éd",
 ];
 
 /// Splits `text` into sentences, in order, each trimmed of surrounding whitespace.
@@ -49,8 +49,93 @@ pub fn sentences(text: &str) -> Vec<&str> {
 /// Calls `emit` with each sentence of `text`, in order, without allocating.
 pub fn for_each_sentence<'a>(text: &'a str, mut emit: impl FnMut(&'a str)) {
     for paragraph in Paragraphs::new(text) {
-        split_paragraph(paragraph, &mut emit);
+        match dateline_end(paragraph) {
+            Some(end) => {
+                emit(paragraph[..end].trim_matches(is_space));
+                split_paragraph(&paragraph[end..], &mut emit);
+            }
+            None => split_paragraph(paragraph, &mut emit),
+        }
     }
+}
+
+/// News agencies whose name in brackets marks a dateline: `PARIS (AFP) -`.
+const AGENCIES: &[&str] = &["AFP", "Reuters", "AP", "Belga", "ATS", "AFP/Reuters"];
+
+const MONTHS: &[&str] = &[
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// The byte length of a dateline that opens a paragraph and ends with a dash, if any:
+/// `PARIS (AFP) - `, `Washington, 3 mai (Reuters) – `, or Wikinews' `2 mars 2017. – `.
+/// A dateline is page furniture, not part of the sentence that follows it, and left
+/// glued it would lend the first sentence its words.
+fn dateline_end(p: &str) -> Option<usize> {
+    // Datelines are short: look for the dash in the first 80 bytes only.
+    let dash_at = p
+        .char_indices()
+        .take_while(|&(i, _)| i < 80)
+        .find(|&(i, c)| {
+            matches!(c, '-' | '–' | '—')
+                && p[..i].ends_with(is_space)
+                && p[i + c.len_utf8()..].starts_with(is_space)
+        })
+        .map(|(i, _)| i)?;
+    let head = p[..dash_at].trim_end_matches(is_space);
+    let after_dash = dash_at + p[dash_at..].chars().next()?.len_utf8();
+    if !(is_agency_dateline(head) || is_date_dateline(head)) {
+        return None;
+    }
+    Some(after_dash)
+}
+
+/// `PARIS (AFP)`, `Washington, 3 mai (Reuters)`.
+fn is_agency_dateline(head: &str) -> bool {
+    let Some(inner) = head.strip_suffix(')') else {
+        return false;
+    };
+    let Some(open) = inner.rfind('(') else {
+        return false;
+    };
+    AGENCIES.contains(&&inner[open + 1..])
+        && inner[..open].chars().next().is_some_and(char::is_uppercase)
+}
+
+/// `2 mars 2017.` or `1er janvier 2016, 14h30.`: day, month, year, maybe a time.
+fn is_date_dateline(head: &str) -> bool {
+    let head = head.trim_end_matches('.');
+    let mut words = head
+        .split(|c: char| is_space(c) || c == ',')
+        .filter(|w| !w.is_empty());
+    let day = words.next().unwrap_or("");
+    let day_ok = day == "1er"
+        || (day.len() <= 2 && day.bytes().all(|b| b.is_ascii_digit()) && !day.is_empty());
+    let month_ok = words
+        .next()
+        .is_some_and(|m| MONTHS.contains(&m.to_lowercase().as_str()));
+    let year_ok = words
+        .next()
+        .is_some_and(|y| y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()));
+    let time_ok = match words.next() {
+        None => true,
+        Some(t) => {
+            words.next().is_none()
+                && t.contains('h')
+                && t.chars().all(|c| c.is_ascii_digit() || c == 'h')
+        }
+    };
+    day_ok && month_ok && year_ok && time_ok
 }
 
 /// Paragraphs: runs of lines, where a line break ends a paragraph unless the line
@@ -306,6 +391,57 @@ mod tests {
             ),
             ("", &[]),
             ("  \n \n", &[]),
+            // "etc." ends a sentence when a capital follows.
+            (
+                "La pollution, les routes, etc. Les États-Unis réagissent.",
+                &[
+                    "La pollution, les routes, etc.",
+                    "Les États-Unis réagissent.",
+                ],
+            ),
+            (
+                "Des masques, des tests, etc. et rien d'autre.",
+                &["Des masques, des tests, etc. et rien d'autre."],
+            ),
+            // Agency and Wikinews datelines are pieces of their own, dash included.
+            (
+                "PARIS (AFP) - Le gouvernement a demandé un délai. Fin.",
+                &[
+                    "PARIS (AFP) -",
+                    "Le gouvernement a demandé un délai.",
+                    "Fin.",
+                ],
+            ),
+            (
+                "Washington, 3 mai (Reuters) – Les États-Unis exigent des garanties.",
+                &[
+                    "Washington, 3 mai (Reuters) –",
+                    "Les États-Unis exigent des garanties.",
+                ],
+            ),
+            (
+                "2 mars 2017. – Hier, plusieurs personnes ont été enlevées.",
+                &[
+                    "2 mars 2017. –",
+                    "Hier, plusieurs personnes ont été enlevées.",
+                ],
+            ),
+            (
+                "1er janvier 2016, 14h30. – Un homme a foncé sur des militaires.",
+                &[
+                    "1er janvier 2016, 14h30. –",
+                    "Un homme a foncé sur des militaires.",
+                ],
+            ),
+            // A dash that is not after a dateline stays with its sentence.
+            (
+                "Le vote - très serré - a eu lieu. Fin.",
+                &["Le vote - très serré - a eu lieu.", "Fin."],
+            ),
+            (
+                "- Exclu du parti, il part.",
+                &["- Exclu du parti, il part."],
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(&sentences(text), expected, "input: {text:?}");
