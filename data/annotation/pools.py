@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Chooses the real-news sentences to annotate and cuts them into batches.
+
+Reads the corpora in ../shared/corpora as segmented by demarche's own segmenter
+(`cargo run --release --example segment_corpus`), and writes
+data/annotation/real/pool.jsonl: one object per sentence to annotate, with its
+record id, text, article, corpus, pool (`natural`, `cue`, `uncertain`) and side
+(`train` or `test`). It selects; it never labels.
+
+    python3 data/annotation/pools.py SEGMENTED_DIR PREDICTIONS.jsonl
+
+PREDICTIONS is `classify --input jsonl` run on SEGMENTED_DIR/candidates.jsonl,
+which a first run without it writes (the model's probabilities choose the
+`uncertain` pool). Every random choice is seeded: the output is the same each run.
+"""
+import json
+import random
+import re
+import sys
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPORA = ROOT.parent / "shared" / "corpora"
+OUT = ROOT / "data" / "annotation" / "real"
+SEED = 20261130
+NATURAL_ARTICLES = 160  # whole orangesum articles drawn at random
+TEST_NATURAL = 64  # of which on the test side
+CUE_SENTENCES = 2000
+UNCERTAIN_SENTENCES = 1100
+
+# Stems that often carry an act. Used only to *choose* sentences likely to hold one,
+# refusals and offers above all, since news holds few; the labels come from people.
+CUE = re.compile(
+    r"\b(exig|demand|réclam|appel|exhort|somm[ée]|insist|rejet|rejett|refus|décli|"
+    r"ne renonce|pas question|hors de question|exclu|veto|menac|avert|mis en garde|"
+    r"mettre en garde|met en garde|conséquences|propos|offr|offert|prêt à|prête à|"
+    r"prêts à|prêtes à|tend la main|tendre la main|dispos[ée]|invit|s'engag|promet|promis)",
+    re.IGNORECASE,
+)
+RARE_ACTS = re.compile(r"\b(rejet|rejett|refus|décli|exclu|veto|propos|offr|offert|prêt|tend|promet|promis)", re.I)
+
+
+def normalized(text):
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def load(corpus):
+    articles = {}
+    for line in open(CORPORA / corpus / "articles.jsonl", encoding="utf-8"):
+        a = json.loads(line)
+        articles[a["id"]] = a
+    return articles
+
+
+def pieces(seg_dir, corpus):
+    out = defaultdict(list)
+    for line in open(Path(seg_dir) / f"{corpus}.jsonl", encoding="utf-8"):
+        p = json.loads(line)
+        out[p["article"]].append(p["text"])
+    return out
+
+
+def stories(sentences_by_article):
+    """Articles that share a (normalized, long enough) sentence form one story."""
+    parent = {a: a for a in sentences_by_article}
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    seen = {}
+    for a, sents in sentences_by_article.items():
+        for s in sents:
+            n = normalized(s)
+            if len(n.split()) < 6:
+                continue
+            if n in seen:
+                parent[find(a)] = find(seen[n])
+            else:
+                seen[n] = a
+    return find
+
+
+def main():
+    seg_dir = sys.argv[1]
+    predictions = sys.argv[2] if len(sys.argv) > 2 else None
+    rng = random.Random(SEED)
+    wn, os_ = load("wikinews-fr"), load("orangesum-politique")
+    wn_p, os_p = pieces(seg_dir, "wikinews-fr"), pieces(seg_dir, "orangesum-politique")
+    all_p = {**wn_p, **os_p}
+    story = stories(all_p)
+    meta = {**wn, **os_}
+
+    # Test side: every 2018 Wikinews article and TEST_NATURAL random OrangeSum ones,
+    # with every article of the same story.
+    os_ids = sorted(os_p, key=lambda a: int(a.split("-")[1]))
+    natural = rng.sample(os_ids, NATURAL_ARTICLES)
+    test_seeds = [a for a in wn_p if meta[a]["date"].startswith("2018")] + natural[:TEST_NATURAL]
+    test_stories = {story(a) for a in test_seeds}
+    side = {a: ("test" if story(a) in test_stories else "train") for a in all_p}
+
+    records, seen_text = [], {}
+
+    def add(article, index, text, pool):
+        n = normalized(text)
+        if not n:
+            return
+        if n in seen_text:
+            # A text that repeats is kept once in the data set.
+            return
+        seen_text[n] = side[article]
+        corpus = "wn" if article.startswith("wn-") else "os"
+        records.append(
+            {
+                "id": f"{article}-{index:03d}",
+                "text": text,
+                "article": article,
+                "corpus": corpus,
+                "pool": pool,
+                "side": side[article],
+                "source": meta[article]["url"],
+                "title": meta[article]["title"],
+            }
+        )
+
+    for a in sorted(wn_p):
+        for i, t in enumerate(wn_p[a]):
+            add(a, i, t, "natural")
+    for a in natural:
+        for i, t in enumerate(os_p[a]):
+            add(a, i, t, "natural")
+
+    # Candidates for the chosen pools: train-side articles only, so that the test
+    # side keeps the natural distribution of real news.
+    chosen = set(natural)
+    candidates = [
+        (a, i, t)
+        for a in os_ids
+        if a not in chosen and side[a] == "train"
+        for i, t in enumerate(os_p[a])
+        if 25 <= len(t) <= 500 and normalized(t) not in seen_text
+    ]
+    cand_file = Path(seg_dir) / "candidates.jsonl"
+    if predictions is None:
+        with open(cand_file, "w", encoding="utf-8") as f:
+            for a, i, t in candidates:
+                f.write(json.dumps({"id": f"{a}-{i:03d}", "text": t}, ensure_ascii=False) + "\n")
+        print(f"wrote {len(candidates)} candidates to {cand_file}; run classify on them", file=sys.stderr)
+        return
+
+    cue = [c for c in candidates if CUE.search(c[2])]
+    rare = [c for c in cue if RARE_ACTS.search(c[2])]
+    rest = [c for c in cue if not RARE_ACTS.search(c[2])]
+    # Refusals and offers are rarest in news: two thirds of the cue pool from their cues.
+    take_rare = min(len(rare), CUE_SENTENCES * 2 // 3)
+    cue_pick = rng.sample(rare, take_rare) + rng.sample(rest, CUE_SENTENCES - take_rare)
+    for a, i, t in sorted(cue_pick, key=lambda c: (int(c[0].split("-")[1]), c[1])):
+        add(a, i, t, "cue")
+
+    margin = {}
+    for line in open(predictions, encoding="utf-8"):
+        p = json.loads(line)
+        probs = sorted(p["probabilities"].values(), reverse=True)
+        margin[p["id"]] = probs[0] - probs[1]
+    left = [c for c in candidates if normalized(c[2]) not in seen_text]
+    left.sort(key=lambda c: (margin[f"{c[0]}-{c[1]:03d}"], c[0], c[1]))
+    for a, i, t in sorted(left[:UNCERTAIN_SENTENCES], key=lambda c: (int(c[0].split("-")[1]), c[1])):
+        add(a, i, t, "uncertain")
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "pool.jsonl", "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    from collections import Counter
+
+    print(Counter((r["corpus"], r["pool"], r["side"]) for r in records), file=sys.stderr)
+    print(len(records), "records", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
