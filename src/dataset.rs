@@ -27,9 +27,16 @@ pub struct Record {
     /// Who performs the primary act.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
-    /// Where the sentence comes from: a seed file or `constructed`.
+    /// Where the sentence comes from: a seed file, `constructed`, or an article URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// How a real-news record was chosen for annotation: `natural` (every sentence of
+    /// an article), `cue` or `uncertain`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    /// How much the sentence counts in training (1 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
 }
 
 impl Record {
@@ -147,6 +154,19 @@ pub fn parse_record(path: &Path, line: usize, text: &str) -> Result<Record> {
         also,
         actor: string("actor", false)?,
         source: string("source", false)?,
+        pool: string("pool", false)?,
+        weight: match object.get("weight") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Number(n)) => match n.as_f64() {
+                Some(w) if w.is_finite() && w > 0.0 => Some(w),
+                _ => {
+                    return Err(err(format!(
+                        "\"weight\" must be a finite number > 0, not {n}"
+                    )))
+                }
+            },
+            Some(other) => return Err(err(format!("\"weight\" must be a number, not {other}"))),
+        },
     })
 }
 
@@ -249,6 +269,26 @@ impl Dataset {
         label_counts(self.records())
     }
 
+    /// Multiplies the weight of every record read from `path` (a file, or any file
+    /// under a folder) by `weight`; returns how many records it reached. A record's own
+    /// `weight` field and every matching rule multiply together.
+    pub fn weigh(&mut self, path: &Path, weight: f64) -> Result<usize> {
+        if !(weight.is_finite() && weight > 0.0) {
+            return Err(Error::Config(format!(
+                "weight for {} must be a finite number > 0, not {weight}",
+                path.display()
+            )));
+        }
+        let mut reached = 0;
+        for e in &mut self.examples {
+            if e.path.starts_with(path) {
+                e.record.weight = Some(e.record.weight.unwrap_or(1.0) * weight);
+                reached += 1;
+            }
+        }
+        Ok(reached)
+    }
+
     /// Distinct groups, sorted.
     pub fn groups(&self) -> Vec<String> {
         let mut groups: Vec<String> = self.records().map(|r| r.group().to_string()).collect();
@@ -275,6 +315,11 @@ pub fn fingerprint<'a>(records: impl IntoIterator<Item = &'a Record>) -> String 
         for part in [r.id.as_str(), r.text.as_str(), r.label.as_str()] {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
+        }
+        // Only weighted records hash their weight, so that earlier data keeps its hash.
+        if let Some(w) = r.weight {
+            hasher.update(b"weight");
+            hasher.update(w.to_le_bytes());
         }
     }
     hasher
@@ -403,6 +448,8 @@ mod tests {
             also: vec![],
             actor: None,
             source: None,
+            pool: None,
+            weight: None,
         })
         .collect();
         let refs: Vec<&Record> = records.iter().collect();

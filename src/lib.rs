@@ -48,6 +48,8 @@
 //!         also: vec![],
 //!         actor: None,
 //!         source: None,
+//!         pool: None,
+//!         weight: None,
 //!     })
 //!     .collect();
 //! let refs: Vec<&Record> = records.iter().collect();

@@ -25,6 +25,9 @@ pub const DEFAULT_MODEL_PATH: &str = "models/demarche.json";
 /// How a model was trained: enough to reproduce it and to know what it has seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingInfo {
+    /// How the solver ended (absent in files written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convergence: Option<crate::train::Convergence>,
     /// L2 strength (linfa-logistic's `alpha`).
     pub l2: f64,
     /// L-BFGS iteration cap.
@@ -564,6 +567,7 @@ mod tests {
             .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
             .collect();
         let training = TrainingInfo {
+            convergence: None,
             l2: 0.0,
             max_iterations: 0,
             min_count: 1,

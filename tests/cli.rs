@@ -365,5 +365,5 @@ fn failed_training_leaves_the_previous_model_untouched() {
         .arg("--out")
         .arg(&model)
         .arg("--l2=-1"));
-    assert_fails_with(&o, &["l2 must be > 0"]);
+    assert_fails_with(&o, &["l2 must be a finite number > 0"]);
 }

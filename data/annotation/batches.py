@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Cuts data/annotation/real/pool.jsonl into annotation batches of about 300
+"""Cuts target/annotation/pool.jsonl into annotation batches of about 300
 sentences, whole articles together, in reading order, each line numbered.
 
     python3 data/annotation/batches.py OUT_DIR
@@ -20,7 +20,7 @@ SIZE = 300
 def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    records = [json.loads(l) for l in open(ROOT / "data/annotation/real/pool.jsonl", encoding="utf-8")]
+    records = [json.loads(l) for l in open(ROOT / "target/annotation/pool.jsonl", encoding="utf-8")]
     order = {"cue": 0, "uncertain": 0, "natural": 1}
     records.sort(key=lambda r: (r["corpus"] == "wn", order[r["pool"]], r["article"].split("-")[0], int(r["article"].split("-")[1]) if r["corpus"] == "os" else 0, r["article"], r["id"]))
     # Whole articles in one batch.

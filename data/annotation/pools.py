@@ -3,7 +3,7 @@
 
 Reads the corpora in ../shared/corpora as segmented by demarche's own segmenter
 (`cargo run --release --example segment_corpus`), and writes
-data/annotation/real/pool.jsonl: one object per sentence to annotate, with its
+target/annotation/pool.jsonl: one object per sentence to annotate, with its
 record id, text, article, corpus, pool (`natural`, `cue`, `uncertain`) and side
 (`train` or `test`). It selects; it never labels.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = ROOT.parent / "shared" / "corpora"
-OUT = ROOT / "data" / "annotation" / "real"
+# The pool is an intermediate product; the labeled records go to data/.
+OUT = ROOT / "target" / "annotation"
 SEED = 20261130
 NATURAL_ARTICLES = 160  # whole orangesum articles drawn at random
 TEST_NATURAL = 64  # of which on the test side

@@ -90,6 +90,8 @@ impl Args {
             min_count: self.min_count.unwrap_or(base.min_count),
             l2: self.l2.unwrap_or(base.l2),
             max_iterations: self.max_iterations.unwrap_or(base.max_iterations),
+            solver: base.solver,
+            gradient_tolerance: base.gradient_tolerance,
         })
     }
 

@@ -9,7 +9,7 @@ use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
 use demarche::evaluate::{tune, Candidate, TuneGrid};
 use demarche::model::DEFAULT_MODEL_PATH;
-use demarche::train::{train, TrainConfig};
+use demarche::train::{train, Solver, TrainConfig};
 use demarche::Label;
 
 /// Train the demarche classifier (bag of French stems → multinomial logistic
@@ -38,6 +38,14 @@ struct Args {
     /// L-BFGS iteration cap.
     #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
     max_iterations: u64,
+    /// sparse: sparse rows, multi-threaded, sentence weights; linfa: linfa-logistic on
+    /// a dense matrix (small data only; the reference the sparse solver is tested against).
+    #[arg(long, default_value_t = Solver::default().to_string(), value_parser = ["sparse", "linfa"])]
+    solver: String,
+    /// Multiply the weight of the sentences read from PATH (a file or a folder under
+    /// --data) by W, e.g. `--weight data/train/constructed=0.3` (repeatable).
+    #[arg(long, value_name = "PATH=W", value_parser = parse_weight)]
+    weight: Vec<(PathBuf, f64)>,
     /// Pick L2 strength (and, if they pay, n-grams, weighting, min count) by grouped
     /// cross-validation macro-F1 on the training data, then fit with the winner. The
     /// L2 grid replaces --l2; --ngrams, --weighting and --min-count give the starting
@@ -57,7 +65,15 @@ struct Args {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let data = Dataset::load(&args.data)?;
+    let mut data = Dataset::load(&args.data)?;
+    for (path, w) in &args.weight {
+        if data.weigh(path, *w)? == 0 {
+            anyhow::bail!(
+                "--weight {}={w}: no training sentence was read from that path",
+                path.display()
+            );
+        }
+    }
     let mut config = TrainConfig {
         analyzer: AnalyzerConfig {
             ngrams: args.ngrams,
@@ -67,6 +83,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         min_count: args.min_count,
         l2: args.l2,
         max_iterations: args.max_iterations,
+        solver: args.solver.parse()?,
+        gradient_tolerance: TrainConfig::default().gradient_tolerance,
     };
     if !args.quiet && args.tune {
         eprintln!(
@@ -134,6 +152,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         model.training_mut().tuning = Some(result.to_json());
     }
     model.save(&args.out)?;
+    let convergence = model.training().convergence.clone();
+    if let Some(c) = convergence.as_ref().filter(|c| !c.converged) {
+        eprintln!(
+            "train: warning: the solver stopped at the iteration cap ({}) before converging (gradient norm {:.2e}, tolerance 1e-4); raise --max-iterations",
+            config.max_iterations, c.gradient_norm
+        );
+    }
     if !args.quiet {
         let counts = data.counts();
         println!("sentences      {}", data.len());
@@ -142,6 +167,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         println!("vocabulary     {} terms", model.space().len());
         println!("training acc.  {:.4}", model.training().training_accuracy);
+        if let Some(c) = &convergence {
+            println!(
+                "solver         {}: {} iterations, objective {:.6}, gradient norm {:.2e}{}",
+                c.solver,
+                c.iterations,
+                c.objective,
+                c.gradient_norm,
+                if c.converged { "" } else { " (not converged)" }
+            );
+        }
         if let Some(result) = &tuning {
             println!(
                 "tuned          l2 {}, ngrams {}, {}, min count {}: CV macro-F1 {:.4} ({} folds, {} candidates)",
@@ -158,6 +193,19 @@ fn run(args: Args) -> anyhow::Result<()> {
         println!("model          {}", args.out.display());
     }
     Ok(())
+}
+
+fn parse_weight(s: &str) -> Result<(PathBuf, f64), String> {
+    let (path, w) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected PATH=W, not {s:?}"))?;
+    let w: f64 = w
+        .parse()
+        .map_err(|_| format!("the weight in {s:?} is not a number"))?;
+    if !(w.is_finite() && w > 0.0) {
+        return Err(format!("the weight in {s:?} must be a finite number > 0"));
+    }
+    Ok((PathBuf::from(path), w))
 }
 
 fn main() -> ExitCode {

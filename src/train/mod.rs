@@ -1,0 +1,333 @@
+//! Fitting: labeled records → feature space → multinomial logistic regression →
+//! [`Model`].
+//!
+//! Two solvers minimize the same objective, linfa-logistic's: the default one works on
+//! sparse rows ([`sparse`]) and scales to hundreds of thousands of sentences; linfa-logistic
+//! itself ([`Solver::Linfa`]) needs a dense rows × terms matrix and stays as the
+//! reference the sparse one is tested against.
+
+pub mod sparse;
+
+use linfa::prelude::*;
+use linfa_logistic::MultiLogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::analyze::AnalyzerConfig;
+use crate::dataset::{fingerprint, label_counts, Record};
+use crate::error::{Error, Result};
+use crate::features::{FeatureSpace, SparseVector};
+use crate::label::Label;
+use crate::model::{Model, TrainingInfo};
+
+/// Everything that decides a fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Text → features.
+    pub analyzer: AnalyzerConfig,
+    /// Minimum number of training sentences a term must occur in.
+    pub min_count: usize,
+    /// L2 strength (linfa-logistic's `alpha`; about 1/C in scikit-learn's terms).
+    pub l2: f64,
+    /// L-BFGS iteration cap.
+    pub max_iterations: u64,
+    /// Which implementation minimizes the objective.
+    #[serde(default)]
+    pub solver: Solver,
+    /// The fit has converged when the gradient's Euclidean norm falls below this
+    /// (linfa-logistic's default, 1e-4).
+    #[serde(default = "default_tolerance")]
+    pub gradient_tolerance: f64,
+}
+
+fn default_tolerance() -> f64 {
+    sparse::GRADIENT_TOLERANCE
+}
+
+/// The implementation that minimizes linfa-logistic's objective.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Solver {
+    /// Sparse rows, multi-threaded, sentence weights: argmin's L-BFGS (the default).
+    #[default]
+    Sparse,
+    /// linfa-logistic's `MultiLogisticRegression` on a dense matrix: small data only,
+    /// no sentence weights.
+    Linfa,
+}
+
+impl fmt::Display for Solver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Solver::Sparse => "sparse",
+            Solver::Linfa => "linfa",
+        })
+    }
+}
+
+impl FromStr for Solver {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Solver> {
+        match s {
+            "sparse" => Ok(Solver::Sparse),
+            "linfa" => Ok(Solver::Linfa),
+            other => Err(Error::Config(format!(
+                "unknown solver {other:?}: expected sparse or linfa"
+            ))),
+        }
+    }
+}
+
+/// How the solver ended, saved in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// The solver that ran.
+    pub solver: Solver,
+    /// L-BFGS iterations run.
+    pub iterations: u64,
+    /// The objective at the returned parameters.
+    pub objective: f64,
+    /// Euclidean norm of the objective's gradient there.
+    pub gradient_norm: f64,
+    /// Whether the gradient norm fell below the tolerance (1e-4) before the cap.
+    pub converged: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            analyzer: AnalyzerConfig::default(),
+            min_count: 2,
+            // Chosen by `train --tune` (grouped cross-validation on data/train).
+            l2: 0.03,
+            // data/train converges (gradient norm < 1e-4) in about 220.
+            max_iterations: 500,
+            solver: Solver::Sparse,
+            gradient_tolerance: sparse::GRADIENT_TOLERANCE,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks ranges.
+    pub fn validate(&self) -> Result<()> {
+        self.analyzer.validate()?;
+        if !(self.l2.is_finite() && self.l2 > 0.0) {
+            return Err(Error::Config(format!(
+                "l2 must be a finite number > 0, not {}: without a penalty the weights of terms seen with one label only grow without bound",
+                self.l2
+            )));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::Config("max_iterations must be ≥ 1".into()));
+        }
+        if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
+            return Err(Error::Config(format!(
+                "gradient_tolerance must be a finite number > 0, not {}",
+                self.gradient_tolerance
+            )));
+        }
+        if self.min_count == 0 {
+            return Err(Error::Config(
+                "min_count must be ≥ 1: a term seen in no training sentence gets no weight".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Sparse rows of `records` under `space`.
+pub fn featurize_all(space: &FeatureSpace, records: &[&Record]) -> Vec<SparseVector> {
+    let mut featurizer = space.featurizer();
+    records
+        .iter()
+        .map(|r| {
+            let mut row = SparseVector::default();
+            featurizer.featurize(&r.text, &mut row);
+            row
+        })
+        .collect()
+}
+
+/// The dense matrix linfa needs, built only at this boundary.
+pub fn densify(rows: &[SparseVector], n_features: usize) -> Array2<f64> {
+    let mut x = Array2::zeros((rows.len(), n_features));
+    for (i, row) in rows.iter().enumerate() {
+        for (&id, &v) in row.indices.iter().zip(&row.values) {
+            x[[i, id as usize]] = v;
+        }
+    }
+    x
+}
+
+/// Fits a model on `records`; `data_files` is recorded as provenance. Every label
+/// must have at least one training sentence.
+pub fn train(config: &TrainConfig, records: &[&Record], data_files: &[String]) -> Result<Model> {
+    config.validate()?;
+    let counts = label_counts(records.iter().copied());
+    if let Some(missing) = Label::ALL.iter().find(|l| counts[l.index()] == 0) {
+        return Err(Error::Training(format!(
+            "no training sentence is labeled {missing}: every label needs examples (counts: {})",
+            Label::ALL
+                .iter()
+                .map(|l| format!("{l} {}", counts[l.index()]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let space = FeatureSpace::learn(
+        &config.analyzer,
+        records.iter().map(|r| r.text.as_str()),
+        config.min_count,
+    )?;
+    if space.is_empty() {
+        return Err(Error::Training(format!(
+            "no term occurs in at least {} sentences: lower --min-count or add data",
+            config.min_count
+        )));
+    }
+    let weights = record_weights(records)?;
+    if config.solver == Solver::Linfa && weights.iter().any(|&w| w != 1.0) {
+        return Err(Error::Config(
+            "the linfa solver takes no sentence weights: use the sparse solver".into(),
+        ));
+    }
+    let rows = featurize_all(&space, records);
+    let labels: Vec<Label> = records.iter().map(|r| r.label).collect();
+    let (weights_flat, intercepts, convergence) = match config.solver {
+        Solver::Sparse => fit_sparse(config, &rows, space.len(), &labels, &weights, None)?,
+        Solver::Linfa => fit_linfa(config, &rows, space.len(), &labels)?,
+    };
+    let largest = weights_flat.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+    if largest < 1e-9 {
+        return Err(Error::Training(format!(
+            "l2 {} is so large that every term weight is zero (largest |w| = {largest:.1e}): the model would ignore the text; lower --l2",
+            config.l2
+        )));
+    }
+    let info = TrainingInfo {
+        convergence: Some(convergence),
+        l2: config.l2,
+        max_iterations: config.max_iterations,
+        min_count: config.min_count,
+        sentences: records.len(),
+        per_label: Label::ALL.iter().map(|&l| (l, counts[l.index()])).collect(),
+        data_sha256: fingerprint(records.iter().copied()),
+        data_files: data_files.to_vec(),
+        training_accuracy: 0.0,
+        tuning: None,
+    };
+    let mut model = Model::new(space, weights_flat, intercepts, info)?;
+    let correct = rows
+        .iter()
+        .zip(records)
+        .filter(|(row, r)| model.predict_row(row).label == r.label)
+        .count();
+    model.training_mut().training_accuracy = correct as f64 / records.len() as f64;
+    Ok(model)
+}
+
+/// Each record's weight (1 when it has none); every weight must be finite and > 0.
+pub fn record_weights(records: &[&Record]) -> Result<Vec<f64>> {
+    records
+        .iter()
+        .map(|r| {
+            let w = r.weight.unwrap_or(1.0);
+            if w.is_finite() && w > 0.0 {
+                Ok(w)
+            } else {
+                Err(Error::Training(format!(
+                    "record {:?} has weight {w}: weights must be finite and > 0",
+                    r.id
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Term weights (row-major, features × labels), intercepts and how the solver ended.
+type Fitted = (Vec<f64>, [f64; Label::COUNT], Convergence);
+
+/// The sparse solver, from `warm` parameters when given (layout of [`sparse::Problem`]).
+pub fn fit_sparse(
+    config: &TrainConfig,
+    rows: &[SparseVector],
+    n_features: usize,
+    labels: &[Label],
+    weights: &[f64],
+    warm: Option<Vec<f64>>,
+) -> Result<Fitted> {
+    let problem = sparse::Problem::new(rows, n_features, labels, weights, config.l2);
+    let fit = problem.minimize(warm, config.max_iterations, config.gradient_tolerance)?;
+    let split = n_features * Label::COUNT;
+    let mut intercepts = [0.0; Label::COUNT];
+    intercepts.copy_from_slice(&fit.params[split..]);
+    let mut params = fit.params;
+    params.truncate(split);
+    let convergence = Convergence {
+        solver: Solver::Sparse,
+        iterations: fit.iterations,
+        objective: fit.objective,
+        gradient_norm: fit.gradient_norm,
+        converged: fit.converged,
+    };
+    Ok((params, intercepts, convergence))
+}
+
+/// linfa-logistic on the dense matrix; the objective and gradient norm reported are
+/// computed by the sparse problem at linfa's optimum (the same function).
+pub fn fit_linfa(
+    config: &TrainConfig,
+    rows: &[SparseVector],
+    n_features: usize,
+    labels: &[Label],
+) -> Result<Fitted> {
+    let x = densify(rows, n_features);
+    let y: Array1<usize> = labels.iter().map(|l| l.index()).collect();
+    let dataset = Dataset::new(x, y);
+    let fitted = MultiLogisticRegression::default()
+        .alpha(config.l2)
+        .max_iterations(config.max_iterations)
+        .gradient_tolerance(config.gradient_tolerance)
+        .fit(&dataset)
+        .map_err(|e| Error::Training(format!("linfa-logistic: {e}")))?;
+    if fitted.classes() != [0, 1, 2, 3, 4] {
+        return Err(Error::Training(format!(
+            "linfa-logistic returned classes {:?}, expected the five labels",
+            fitted.classes()
+        )));
+    }
+    let params: Vec<f64> = fitted.params().iter().copied().collect();
+    let mut intercepts = [0.0; Label::COUNT];
+    for (slot, &b) in intercepts.iter_mut().zip(fitted.intercept()) {
+        *slot = b;
+    }
+    let mut all = params.clone();
+    all.extend_from_slice(&intercepts);
+    let problem = sparse::Problem::new(
+        rows,
+        n_features,
+        labels,
+        &vec![1.0; labels.len()],
+        config.l2,
+    );
+    let objective = problem.objective(&all);
+    let gradient_norm = problem
+        .gradient_at(&all)
+        .iter()
+        .map(|g| g * g)
+        .sum::<f64>()
+        .sqrt();
+    let convergence = Convergence {
+        solver: Solver::Linfa,
+        // linfa-logistic does not say how many iterations it ran.
+        iterations: 0,
+        objective,
+        gradient_norm,
+        converged: gradient_norm < config.gradient_tolerance,
+    };
+    Ok((params, intercepts, convergence))
+}

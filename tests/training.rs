@@ -1,0 +1,225 @@
+//! The sparse solver against linfa-logistic, the reference it must agree with.
+
+use demarche::dataset::{Dataset, Record};
+use demarche::features::FeatureSpace;
+use demarche::train::{featurize_all, fit_linfa, fit_sparse, sparse, train, Solver, TrainConfig};
+use demarche::Label;
+
+fn relative(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
+}
+
+/// Fits both solvers on `records` and checks objectives and probabilities.
+fn agree(config: &TrainConfig, records: &[&Record]) {
+    let space = FeatureSpace::learn(
+        &config.analyzer,
+        records.iter().map(|r| r.text.as_str()),
+        config.min_count,
+    )
+    .unwrap();
+    let rows = featurize_all(&space, records);
+    let labels: Vec<Label> = records.iter().map(|r| r.label).collect();
+    let ones = vec![1.0; records.len()];
+    let (ws, bs, cs) = fit_sparse(config, &rows, space.len(), &labels, &ones, None).unwrap();
+    let (wl, bl, cl) = fit_linfa(config, &rows, space.len(), &labels).unwrap();
+    assert!(cs.converged, "{cs:?}");
+    assert!(
+        relative(cs.objective, cl.objective) < 1e-9,
+        "objectives {} and {}",
+        cs.objective,
+        cl.objective
+    );
+    let probabilities = |w: &[f64], b: &[f64; 5], row: &demarche::features::SparseVector| {
+        let mut h = *b;
+        for (&f, &v) in row.indices.iter().zip(&row.values) {
+            for k in 0..5 {
+                h[k] += v * w[f as usize * 5 + k];
+            }
+        }
+        let max = h.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = h.iter().map(|x| (x - max).exp()).sum();
+        h.map(|x| (x - max).exp() / sum)
+    };
+    let mut worst = 0.0f64;
+    for row in &rows {
+        let (p, q) = (probabilities(&ws, &bs, row), probabilities(&wl, &bl, row));
+        for k in 0..5 {
+            worst = worst.max((p[k] - q[k]).abs());
+        }
+    }
+    assert!(worst < 1e-6, "probabilities differ by {worst}");
+}
+
+/// linfa's dense fit on data/train takes about a minute: `.ci/run` runs it in release.
+#[test]
+#[ignore = "slow (linfa's dense fit); run by .ci/run with --ignored"]
+fn sparse_solver_finds_linfas_optimum_on_data_train() {
+    let data = Dataset::load(&["data/train"]).unwrap();
+    let records: Vec<&Record> = data.records().collect();
+    // Both stop at the same tight tolerance, so both reach the one optimum.
+    let config = TrainConfig {
+        gradient_tolerance: 1e-7,
+        max_iterations: 2000,
+        ..TrainConfig::default()
+    };
+    agree(&config, &records);
+}
+
+/// A small pseudo-random generator: the tests stay deterministic without a crate.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[test]
+fn sparse_solver_finds_linfas_optimum_on_random_sets() {
+    let words = [
+        "exige",
+        "rejette",
+        "menace",
+        "propose",
+        "réunion",
+        "ministre",
+        "accord",
+        "sanctions",
+        "garanties",
+        "retrait",
+        "troupes",
+        "dialogue",
+        "aide",
+        "refuse",
+        "avertit",
+        "mardi",
+        "Paris",
+        "Moscou",
+        "plan",
+        "paix",
+    ];
+    for seed in 1..=4u64 {
+        let mut rng = Lcg(seed);
+        let records: Vec<Record> = (0..60 + 20 * seed as usize)
+            .map(|i| {
+                let n = 3 + rng.next() as usize % 6;
+                let text: Vec<&str> = (0..n)
+                    .map(|_| words[rng.next() as usize % words.len()])
+                    .collect();
+                Record {
+                    id: format!("r{seed}-{i}"),
+                    text: text.join(" "),
+                    // Every label present; the rest drawn at random.
+                    label: Label::ALL[if i < 5 { i } else { rng.next() as usize % 5 }],
+                    also: vec![],
+                    actor: None,
+                    source: None,
+                    pool: None,
+                    weight: None,
+                }
+            })
+            .collect();
+        let refs: Vec<&Record> = records.iter().collect();
+        let config = TrainConfig {
+            min_count: 1,
+            l2: [0.01, 0.1, 1.0, 3.0][seed as usize - 1],
+            gradient_tolerance: 1e-7,
+            max_iterations: 2000,
+            ..TrainConfig::default()
+        };
+        agree(&config, &refs);
+    }
+}
+
+#[test]
+fn a_weight_of_two_counts_like_a_copy() {
+    let data = Dataset::load(&["tests/fixtures/tiny.jsonl"])
+        .unwrap_or_else(|_| Dataset::load(&["data/test/seeds.jsonl"]).unwrap());
+    let records: Vec<&Record> = data.records().collect();
+    let config = TrainConfig {
+        min_count: 1,
+        l2: 0.1,
+        ..TrainConfig::default()
+    };
+    let space =
+        FeatureSpace::learn(&config.analyzer, records.iter().map(|r| r.text.as_str()), 1).unwrap();
+    let rows = featurize_all(&space, &records);
+    let labels: Vec<Label> = records.iter().map(|r| r.label).collect();
+    let mut weights = vec![1.0; records.len()];
+    weights[0] = 2.0;
+    let mut doubled_rows = rows.clone();
+    doubled_rows.push(rows[0].clone());
+    let mut doubled_labels = labels.clone();
+    doubled_labels.push(labels[0]);
+    let weighted = sparse::Problem::new(&rows, space.len(), &labels, &weights, 0.1);
+    let copied = sparse::Problem::new(
+        &doubled_rows,
+        space.len(),
+        &doubled_labels,
+        &vec![1.0; rows.len() + 1],
+        0.1,
+    );
+    let params: Vec<f64> = (0..weighted.n_params())
+        .map(|i| (i % 7) as f64 * 0.01)
+        .collect();
+    assert!(relative(weighted.objective(&params), copied.objective(&params)) < 1e-12);
+    let (g1, g2) = (weighted.gradient_at(&params), copied.gradient_at(&params));
+    for (a, b) in g1.iter().zip(&g2) {
+        assert!((a - b).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn convergence_is_recorded_and_senseless_settings_are_refused() {
+    let data = Dataset::load(&["data/test/seeds.jsonl"]).unwrap();
+    let records: Vec<&Record> = data.records().collect();
+    let config = TrainConfig {
+        min_count: 1,
+        ..TrainConfig::default()
+    };
+    let model = train(&config, &records, &[]).unwrap();
+    let c = model.training().convergence.clone().unwrap();
+    assert_eq!(c.solver, Solver::Sparse);
+    assert!(
+        c.converged && c.gradient_norm < 1e-4 && c.iterations > 0,
+        "{c:?}"
+    );
+    let capped = train(
+        &TrainConfig {
+            max_iterations: 1,
+            ..config.clone()
+        },
+        &records,
+        &[],
+    )
+    .unwrap();
+    assert!(!capped.training().convergence.clone().unwrap().converged);
+    let huge = train(
+        &TrainConfig {
+            l2: 1e300,
+            ..config.clone()
+        },
+        &records,
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        huge.to_string().contains("every term weight is zero"),
+        "{huge}"
+    );
+    let zero_count = train(
+        &TrainConfig {
+            min_count: 0,
+            ..config.clone()
+        },
+        &records,
+        &[],
+    )
+    .unwrap_err();
+    assert!(zero_count.to_string().contains("min_count"), "{zero_count}");
+    let negative = train(&TrainConfig { l2: -1.0, ..config }, &records, &[]).unwrap_err();
+    assert!(negative.to_string().contains("l2"), "{negative}");
+}
