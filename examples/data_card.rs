@@ -1,84 +1,224 @@
-//! Prints the figures of data/README.md: counts per label, source and split, and the
-//! agreement between the two independent annotation passes of the seed sentences.
+//! Prints the figures of data/README.md: counts per split, corpus and label, the pools
+//! real sentences were drawn from, and the agreement between the two independent
+//! annotation passes (Cohen's kappa overall, per corpus, per pool and per label), for
+//! the seed sentences and for the real news.
 //!
 //! `cargo run --release --example data_card`
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use demarche::agreement::{agreement, read_pass};
+use demarche::agreement::{agreement, read_pass, Agreement};
 use demarche::dataset::{label_counts, Dataset, Record};
 use demarche::Label;
 
 fn row(name: &str, records: &[&Record]) {
     let counts = label_counts(records.iter().copied());
-    print!("| {name:<24} |");
+    print!("| {name:<26} |");
     for c in counts {
         print!(" {c:>7} |");
     }
     println!(" {:>6} |", records.len());
 }
 
+/// Which part of the data set a record belongs to, from its id.
+fn corpus(r: &Record) -> &'static str {
+    match r.id.split('-').next() {
+        Some("seed") => "seed articles",
+        Some("con") => "constructed",
+        Some("wn") => "wikinews-fr",
+        Some("os") => "orangesum-politique",
+        _ => "other",
+    }
+}
+
+fn kappa_line(name: &str, a: &Agreement) {
+    println!(
+        "| {name:<30} | {:>6} | {:>8.3} | {:>6.3} | {:>6.3} |",
+        a.n, a.observed, a.expected, a.kappa
+    );
+}
+
+fn per_label(a: &Agreement) {
+    println!("| label   | pass A | pass B | specific agreement |");
+    println!("|---------|--------|--------|--------------------|");
+    for label in Label::ALL {
+        let (x, y) = a.counts[label.index()];
+        let s = a.per_label[label.index()].map_or("n/a".to_string(), |v| format!("{v:.3}"));
+        println!("| {label:<7} | {x:>6} | {y:>6} | {s:>18} |");
+    }
+}
+
+/// The two passes' labels for `records`, in their order.
+fn passes(
+    records: &[&Record],
+    first: &BTreeMap<String, Label>,
+    second: &BTreeMap<String, Label>,
+) -> anyhow::Result<(Vec<Label>, Vec<Label>)> {
+    let mut a = Vec::with_capacity(records.len());
+    let mut b = Vec::with_capacity(records.len());
+    for r in records {
+        match (first.get(&r.id), second.get(&r.id)) {
+            (Some(&x), Some(&y)) => {
+                a.push(x);
+                b.push(y);
+            }
+            _ => bail!("record {} is missing from an annotation pass", r.id),
+        }
+    }
+    Ok((a, b))
+}
+
 fn main() -> anyhow::Result<()> {
     let train = Dataset::load(&["data/train"])?;
     let test = Dataset::load(&["data/test"])?;
     println!(
-        "| records                  |  demand | refusal | warning |   offer |    none |  total |"
+        "| records                    |  demand | refusal | warning |   offer |    none |  total |"
     );
     println!(
-        "|--------------------------|---------|---------|---------|---------|---------|--------|"
+        "|----------------------------|---------|---------|---------|---------|---------|--------|"
     );
-    let is_seed = |r: &&Record| r.id.starts_with("seed-");
-    let train_all: Vec<&Record> = train.records().collect();
-    let test_constructed: Vec<&Record> = test.records().filter(|r| !is_seed(r)).collect();
-    let test_seeds: Vec<&Record> = test.records().filter(is_seed).collect();
-    row("train: constructed", &train_all);
-    row("test: constructed", &test_constructed);
-    row("test: seed articles", &test_seeds);
-    let constructed: Vec<&Record> = train_all.iter().chain(&test_constructed).copied().collect();
-    row("all constructed", &constructed);
-    let all: Vec<&Record> = constructed.iter().chain(&test_seeds).copied().collect();
-    row("all", &all);
-    println!();
-    println!("train groups: {}", train.groups().join(", "));
-    println!("test groups:  {}", test.groups().join(", "));
-    let with_also = all.iter().filter(|r| !r.also.is_empty()).count();
-    println!("records with a secondary label (also): {with_also}");
-
-    let dir = Path::new("data/annotation");
-    let first = read_pass(&dir.join("seeds-pass1.tsv"))?;
-    let second = read_pass(&dir.join("seeds-pass2.tsv"))?;
-    let ids: Vec<&str> = test_seeds.iter().map(|r| r.id.as_str()).collect();
-    for (name, pass) in [("pass 1", &first), ("pass 2", &second)] {
-        let pass_ids: Vec<&str> = pass.iter().map(|(id, _)| id.as_str()).collect();
-        if pass_ids != ids {
-            bail!("{name} does not label exactly the seed sentences of data/test/seeds.jsonl, in order");
+    let mut all_real: Vec<&Record> = Vec::new();
+    let mut all: Vec<&Record> = Vec::new();
+    for (side, data) in [("train", &train), ("test", &test)] {
+        let mut groups: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
+        for r in data.records() {
+            groups.entry(corpus(r)).or_default().push(r);
+        }
+        for name in [
+            "constructed",
+            "seed articles",
+            "wikinews-fr",
+            "orangesum-politique",
+        ] {
+            if let Some(records) = groups.get(name) {
+                row(&format!("{side}: {name}"), records);
+                if name == "wikinews-fr" || name == "orangesum-politique" {
+                    all_real.extend(records);
+                }
+                all.extend(records);
+            }
         }
     }
-    let a: Vec<Label> = first.iter().map(|(_, l)| *l).collect();
-    let b: Vec<Label> = second.iter().map(|(_, l)| *l).collect();
-    let agree = agreement(&a, &b).context("agreement")?;
-    let adjudicated: Vec<Label> = test_seeds.iter().map(|r| r.label).collect();
-    let kept_first = a.iter().zip(&adjudicated).filter(|(x, y)| x == y).count();
-    let kept_second = b.iter().zip(&adjudicated).filter(|(x, y)| x == y).count();
+    row("all real news (annotated)", &all_real);
+    row("all", &all);
+    let with_also = all.iter().filter(|r| !r.also.is_empty()).count();
     println!();
-    println!("seed sentences annotated twice: {}", agree.n);
+    println!("records with a secondary label (also): {with_also}");
+    let real_acts = all_real.iter().filter(|r| r.label.is_act()).count();
     println!(
-        "observed agreement:   {:.3} ({} of {})",
-        agree.observed,
-        (agree.observed * agree.n as f64).round(),
-        agree.n
+        "real sentences: {}, of which acts: {real_acts}",
+        all_real.len()
     );
-    println!("chance agreement:     {:.3}", agree.expected);
-    println!("Cohen's kappa:        {:.3}", agree.kappa);
-    println!("adjudicated label = pass 1 on {kept_first}, = pass 2 on {kept_second}");
+    let articles: std::collections::BTreeSet<&str> = all_real.iter().map(|r| r.group()).collect();
+    println!("real articles: {}", articles.len());
     println!();
-    println!("| label   | pass 1 | pass 2 | specific agreement |");
-    println!("|---------|--------|--------|--------------------|");
-    for label in Label::ALL {
-        let (x, y) = agree.counts[label.index()];
-        let s = agree.per_label[label.index()].map_or("n/a".to_string(), |v| format!("{v:.3}"));
-        println!("| {label:<7} | {x:>6} | {y:>6} | {s:>18} |");
+    println!("| pool (real news)               | records | acts |");
+    println!("|--------------------------------|---------|------|");
+    let mut pools: BTreeMap<(String, &str), (usize, usize)> = BTreeMap::new();
+    for r in &all_real {
+        let e = pools
+            .entry((r.pool.clone().unwrap_or_default(), corpus(r)))
+            .or_default();
+        e.0 += 1;
+        e.1 += r.label.is_act() as usize;
     }
+    for ((pool, name), (n, acts)) in &pools {
+        println!("| {:<30} | {n:>7} | {acts:>4} |", format!("{name}: {pool}"));
+    }
+
+    let dir = Path::new("data/annotation");
+    println!();
+    println!("Agreement between the two independent passes (Cohen's kappa):");
+    println!();
+    println!("| sentences                      |      n | observed | chance |  kappa |");
+    println!("|--------------------------------|--------|----------|--------|--------|");
+    let to_map =
+        |pass: Vec<(String, Label)>| -> BTreeMap<String, Label> { pass.into_iter().collect() };
+    let seed_a = read_pass(&dir.join("seeds-pass1.tsv"))?;
+    let seed_b = read_pass(&dir.join("seeds-pass2.tsv"))?;
+    let seeds: Vec<&Record> = test
+        .records()
+        .filter(|r| corpus(r) == "seed articles")
+        .collect();
+    let ids: Vec<&str> = seeds.iter().map(|r| r.id.as_str()).collect();
+    for (name, pass) in [("pass 1", &seed_a), ("pass 2", &seed_b)] {
+        let pass_ids: Vec<&str> = pass.iter().map(|(id, _)| id.as_str()).collect();
+        if pass_ids != ids {
+            bail!("seeds {name} does not label exactly the seed sentences of data/test/seeds.jsonl, in order");
+        }
+    }
+    let (sa, sb) = passes(&seeds, &to_map(seed_a), &to_map(seed_b))?;
+    let seed_agreement = agreement(&sa, &sb).context("agreement")?;
+    kappa_line("seed articles", &seed_agreement);
+
+    let real_a = to_map(read_pass(&dir.join("real-pass-a.tsv"))?);
+    let real_b = to_map(read_pass(&dir.join("real-pass-b.tsv"))?);
+    if real_a.len() != all_real.len() || real_b.len() != all_real.len() {
+        bail!(
+            "the real passes hold {} and {} sentences, the data {}",
+            real_a.len(),
+            real_b.len(),
+            all_real.len()
+        );
+    }
+    let (ra, rb) = passes(&all_real, &real_a, &real_b)?;
+    let real_agreement = agreement(&ra, &rb)?;
+    kappa_line("real news, all", &real_agreement);
+    for name in ["wikinews-fr", "orangesum-politique"] {
+        let part: Vec<&Record> = all_real
+            .iter()
+            .copied()
+            .filter(|r| corpus(r) == name)
+            .collect();
+        let (a, b) = passes(&part, &real_a, &real_b)?;
+        kappa_line(&format!("real news, {name}"), &agreement(&a, &b)?);
+    }
+    for pool in ["natural", "cue", "uncertain"] {
+        let part: Vec<&Record> = all_real
+            .iter()
+            .copied()
+            .filter(|r| r.pool.as_deref() == Some(pool))
+            .collect();
+        let (a, b) = passes(&part, &real_a, &real_b)?;
+        kappa_line(&format!("real news, pool {pool}"), &agreement(&a, &b)?);
+    }
+    for side in [("train", &train), ("test", &test)] {
+        let part: Vec<&Record> = side
+            .1
+            .records()
+            .filter(|r| real_a.contains_key(&r.id))
+            .collect();
+        let (a, b) = passes(&part, &real_a, &real_b)?;
+        kappa_line(&format!("real news, {} split", side.0), &agreement(&a, &b)?);
+    }
+    let adjudicated = all_real
+        .iter()
+        .zip(ra.iter().zip(&rb))
+        .filter(|(_, (a, b))| a != b);
+    let (mut to_a, mut to_b, mut third) = (0, 0, 0);
+    for (r, (a, b)) in adjudicated {
+        if r.label == *a {
+            to_a += 1;
+        } else if r.label == *b {
+            to_b += 1;
+        } else {
+            third += 1;
+        }
+    }
+    println!();
+    println!(
+        "real disagreements adjudicated: {} (pass A's label kept {to_a}, pass B's {to_b}, a third label {third})",
+        to_a + to_b + third
+    );
+    println!();
+    println!("Per label, real news (specific agreement = 2·both / (A + B)):");
+    println!();
+    per_label(&real_agreement);
+    println!();
+    println!("Per label, seed articles:");
+    println!();
+    per_label(&seed_agreement);
     Ok(())
 }

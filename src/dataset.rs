@@ -298,6 +298,33 @@ impl Dataset {
     }
 }
 
+/// `n` records drawn from `records` with replacement by a fixed generator seeded with
+/// `seed`, each with a fresh id (`resampled-N`): a larger data set with the same
+/// vocabulary, for measuring how training time grows.
+pub fn resample<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+    n: usize,
+    seed: u64,
+) -> Vec<Record> {
+    let records: Vec<&Record> = records.into_iter().collect();
+    if records.is_empty() {
+        return Vec::new();
+    }
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|i| {
+            // xorshift64*: enough spread for a benchmark sample, no dependency.
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let pick = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize;
+            let mut r = records[pick % records.len()].clone();
+            r.id = format!("resampled-{i}");
+            r
+        })
+        .collect()
+}
+
 /// Number of records per label, in column order.
 pub fn label_counts<'a>(records: impl IntoIterator<Item = &'a Record>) -> [usize; Label::COUNT] {
     let mut counts = [0; Label::COUNT];

@@ -22,7 +22,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     records = [json.loads(l) for l in open(ROOT / "target/annotation/pool.jsonl", encoding="utf-8")]
     order = {"cue": 0, "uncertain": 0, "natural": 1}
-    records.sort(key=lambda r: (r["corpus"] == "wn", order[r["pool"]], r["article"].split("-")[0], int(r["article"].split("-")[1]) if r["corpus"] == "os" else 0, r["article"], r["id"]))
+    # Later rounds come after the batches of earlier ones, which keep their numbers.
+    records.sort(key=lambda r: (r.get("round", 1), r["corpus"] == "wn", order[r["pool"]], r["article"].split("-")[0], int(r["article"].split("-")[1]) if r["corpus"] == "os" else 0, r["article"], r["id"]))
     # Whole articles in one batch.
     articles = []
     for r in records:
@@ -32,7 +33,8 @@ def main():
             articles.append([r])
     batches, current = [], []
     for art in articles:
-        if current and len(current) + len(art) > SIZE:
+        new_round = current and current[-1].get("round", 1) != art[0].get("round", 1)
+        if current and (new_round or len(current) + len(art) > SIZE):
             batches.append(current)
             current = []
         current.extend(art)

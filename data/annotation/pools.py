@@ -30,6 +30,9 @@ NATURAL_ARTICLES = 160  # whole orangesum articles drawn at random
 TEST_NATURAL = 64  # of which on the test side
 CUE_SENTENCES = 2000
 UNCERTAIN_SENTENCES = 1100
+# Round 2: warnings and refusals came out rarest after round 1, so a second cue pool
+# looks for them alone. Its draws come after round 1's: round 1 is unchanged.
+SECOND_CUE_SENTENCES = 300
 
 # Stems that often carry an act. Used only to *choose* sentences likely to hold one,
 # refusals and offers above all, since news holds few; the labels come from people.
@@ -38,6 +41,12 @@ CUE = re.compile(
     r"ne renonce|pas question|hors de question|exclu|veto|menac|avert|mis en garde|"
     r"mettre en garde|met en garde|conséquences|propos|offr|offert|prêt à|prête à|"
     r"prêts à|prêtes à|tend la main|tendre la main|dispos[ée]|invit|s'engag|promet|promis)",
+    re.IGNORECASE,
+)
+WARNING_OR_REFUSAL = re.compile(
+    r"\b(menac|avert|mis en garde|mise en garde|met en garde|mettre en garde|alert|"
+    r"prévien|risque de|danger|conséquences|sanction|ultimatum|rejet|rejett|refus|"
+    r"s'oppos|pas question|hors de question|exclu|veto|jamais)",
     re.IGNORECASE,
 )
 RARE_ACTS = re.compile(r"\b(rejet|rejett|refus|décli|exclu|veto|propos|offr|offert|prêt|tend|promet|promis)", re.I)
@@ -108,7 +117,7 @@ def main():
 
     records, seen_text = [], {}
 
-    def add(article, index, text, pool):
+    def add(article, index, text, pool, round_=1):
         n = normalized(text)
         if not n:
             return
@@ -127,6 +136,7 @@ def main():
                 "side": side[article],
                 "source": meta[article]["url"],
                 "title": meta[article]["title"],
+                "round": round_,
             }
         )
 
@@ -173,6 +183,11 @@ def main():
     left.sort(key=lambda c: (margin[f"{c[0]}-{c[1]:03d}"], c[0], c[1]))
     for a, i, t in sorted(left[:UNCERTAIN_SENTENCES], key=lambda c: (int(c[0].split("-")[1]), c[1])):
         add(a, i, t, "uncertain")
+
+    left = [c for c in candidates if normalized(c[2]) not in seen_text and WARNING_OR_REFUSAL.search(c[2])]
+    second = rng.sample(left, min(SECOND_CUE_SENTENCES, len(left)))
+    for a, i, t in sorted(second, key=lambda c: (int(c[0].split("-")[1]), c[1])):
+        add(a, i, t, "cue", 2)
 
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "pool.jsonl", "w", encoding="utf-8") as f:

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Builds the real-news records of data/ from the two annotation passes and the
+adjudication, and keeps both passes beside the data.
+
+    python3 data/annotation/build_real.py BATCH_DIR PASS_A_DIR PASS_B_DIR ADJUDICATION.tsv
+
+Inputs: the pool (target/annotation/pool.jsonl, from pools.py), the batches' index
+(BATCH_DIR/index.tsv, from batches.py), each pass's batch-NNN.tsv files
+(`N<TAB>label[<TAB>also,…]`), and the adjudication of every disagreement
+(`id pass_a pass_b final also reason`). Outputs:
+
+    data/annotation/real-pass-a.tsv, real-pass-b.tsv   id, label, also: each pass whole
+    data/annotation/real-adjudication.tsv              the disagreements, settled
+    data/{train,test}/real/{wikinews,orangesum}.jsonl  the records
+
+A record's label is the two passes' label where they agree, the adjudicated one
+otherwise; its `also` holds the secondary acts both passes gave (or the adjudicated
+ones). Nothing here assigns a label.
+"""
+import csv
+import json
+import re
+import sys
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = {"demand", "refusal", "warning", "offer", "none"}
+CORPUS_FILE = {"wn": "wikinews", "os": "orangesum"}
+
+
+def normalized(text):
+    """As pools.py normalizes: case, accents and punctuation folded."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def read_pass(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        parts = line.rstrip("\n").split("\t")
+        if not parts[0].strip():
+            continue
+        label = parts[1].strip()
+        also = [a.strip() for a in parts[2].split(",") if a.strip()] if len(parts) > 2 else []
+        assert label in LABELS and all(a in LABELS for a in also), (path, line)
+        out[int(parts[0])] = (label, [a for a in dict.fromkeys(also) if a != label])
+    return out
+
+
+def main():
+    batch_dir, dir_a, dir_b, adjudication = map(Path, sys.argv[1:5])
+    pool = {}
+    for line in open(ROOT / "target/annotation/pool.jsonl", encoding="utf-8"):
+        r = json.loads(line)
+        pool[r["id"]] = r
+    index = defaultdict(dict)
+    for line in open(batch_dir / "index.tsv", encoding="utf-8"):
+        b, n, rid = line.rstrip("\n").split("\t")
+        index[b][int(n)] = rid
+    pass_a, pass_b = {}, {}
+    for b, lines in index.items():
+        if not (dir_a / f"batch-{b}.tsv").exists() and not (dir_b / f"batch-{b}.tsv").exists():
+            print(f"batch {b}: not annotated yet, left out", file=sys.stderr)
+            continue
+        a = read_pass(dir_a / f"batch-{b}.tsv")
+        bb = read_pass(dir_b / f"batch-{b}.tsv")
+        assert set(a) == set(lines) == set(bb), f"batch {b}: lines missing in a pass"
+        for n, rid in lines.items():
+            pass_a[rid], pass_b[rid] = a[n], bb[n]
+    settled = {}
+    with open(adjudication, encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            rid = row["id"]
+            assert row["final"] in LABELS, row
+            also = [x.strip() for x in (row["also"] or "").split(",") if x.strip()]
+            assert all(x in LABELS for x in also), row
+            settled[rid] = (row["final"], [x for x in dict.fromkeys(also) if x != row["final"]], row)
+    disagreements = [rid for rid in pool if rid in pass_a and pass_a[rid][0] != pass_b[rid][0]]
+    missing = [rid for rid in disagreements if rid not in settled]
+    assert not missing, f"{len(missing)} disagreements not adjudicated, first {missing[:5]}"
+    extra = [rid for rid in settled if rid not in disagreements]
+    assert not extra, f"adjudicated ids that are not disagreements: {extra[:5]}"
+
+    # A text that repeats is kept once in the data set: real pieces that repeat a seed
+    # or constructed sentence (« Facebook », « Twitter ») are left out.
+    earlier = set()
+    for path in sorted((ROOT / "data").rglob("*.jsonl")):
+        if path.parent.name != "real":
+            for line in open(path, encoding="utf-8"):
+                if line.strip():
+                    earlier.add(normalized(json.loads(line)["text"]))
+    ann = ROOT / "data" / "annotation"
+    order = sorted(
+        (rid for rid in pool if rid in pass_a and normalized(pool[rid]["text"]) not in earlier),
+        key=lambda rid: (pool[rid]["corpus"], pool[rid]["article"], rid),
+    )
+    for name, labels in (("real-pass-a.tsv", pass_a), ("real-pass-b.tsv", pass_b)):
+        with open(ann / name, "w", encoding="utf-8") as f:
+            for rid in order:
+                label, also = labels[rid]
+                f.write(f"{rid}\t{label}\t{','.join(also)}\n")
+    with open(ann / "real-adjudication.tsv", "w", encoding="utf-8") as f:
+        f.write("id\tpass_a\tpass_b\tadjudicated\talso\treason\n")
+        for rid in order:
+            if rid in settled:
+                label, also, row = settled[rid]
+                reason = " ".join(row["reason"].split())
+                f.write(f"{rid}\t{pass_a[rid][0]}\t{pass_b[rid][0]}\t{label}\t{','.join(also)}\t{reason}\n")
+
+    files = defaultdict(list)
+    for rid in order:
+        r = pool[rid]
+        if rid in settled:
+            label, also, _ = settled[rid]
+        else:
+            label = pass_a[rid][0]
+            also = [x for x in pass_a[rid][1] if x in pass_b[rid][1]]
+        record = {"id": rid, "text": r["text"], "label": label}
+        if also:
+            record["also"] = also
+        record["source"] = r["source"]
+        record["pool"] = r["pool"]
+        files[(r["side"], CORPUS_FILE[r["corpus"]])].append(record)
+    for (side, corpus), records in sorted(files.items()):
+        out = ROOT / "data" / side / "real" / f"{corpus}.jsonl"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8") as f:
+            for record in records:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        print(f"{out.relative_to(ROOT)}: {len(records)} records", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
