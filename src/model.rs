@@ -25,6 +25,12 @@ pub const DEFAULT_MODEL_PATH: &str = "models/demarche.json";
 /// How a model was trained: enough to reproduce it and to know what it has seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingInfo {
+    /// Weight of each constructed sentence in the fit.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub constructed_weight: f64,
+    /// Added to the `none` intercept after the fit (included in `intercepts`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub none_bias: f64,
     /// How the solver ended (absent in files written before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub convergence: Option<crate::train::Convergence>,
@@ -47,6 +53,18 @@ pub struct TrainingInfo {
     /// The hyper-parameter search that chose the settings, if one was run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuning: Option<serde_json::Value>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// What the model file holds, field by field.
@@ -567,6 +585,8 @@ mod tests {
             .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
             .collect();
         let training = TrainingInfo {
+            constructed_weight: 1.0,
+            none_bias: 0.0,
             convergence: None,
             l2: 0.0,
             max_iterations: 0,

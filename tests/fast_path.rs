@@ -238,6 +238,8 @@ fn model_with_weights(space: FeatureSpace, seed: u64) -> Model {
     let weights = (0..space.len() * Label::COUNT).map(|_| unit()).collect();
     let intercepts = std::array::from_fn(|_| unit() / 10.0);
     let training = TrainingInfo {
+        constructed_weight: 1.0,
+        none_bias: 0.0,
         convergence: None,
         l2: 0.0,
         max_iterations: 0,

@@ -91,7 +91,7 @@ impl Args {
             l2: self.l2.unwrap_or(base.l2),
             max_iterations: self.max_iterations.unwrap_or(base.max_iterations),
             solver: base.solver,
-            gradient_tolerance: base.gradient_tolerance,
+            ..base.clone()
         })
     }
 

@@ -84,7 +84,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         l2: args.l2,
         max_iterations: args.max_iterations,
         solver: args.solver.parse()?,
-        gradient_tolerance: TrainConfig::default().gradient_tolerance,
+        ..TrainConfig::default()
     };
     if !args.quiet && args.tune {
         eprintln!(
