@@ -650,7 +650,7 @@ fn mistakes(h: &mut String, mistakes: &[Mistake]) {
         h.push_str("<p>The model made no mistake on these sentences.</p>\n</section>\n");
         return;
     }
-    h.push_str("<p class=\"note\">Highlighted: the words behind the features that pushed the model towards its (wrong) label, darker for more weight.</p>\n");
+    h.push_str("<p class=\"note\">Highlighted: the words behind the features that pushed the model towards its (wrong) label, darker for more weight. Bars: the probability of every label, red for the predicted one, green for the gold one.</p>\n");
     for m in mistakes {
         let gold_p = m.probabilities.get(&m.gold).copied().unwrap_or(0.0);
         let _ = write!(
