@@ -52,11 +52,11 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::analyze::Weighting;
-use crate::dataset::{group_folds, label_counts, Record};
+use crate::dataset::{fingerprint, group_folds, label_counts, Record};
 use crate::error::{Error, Result};
 use crate::label::Label;
-use crate::metrics::{mean_std, Report, HEADLINES};
-use crate::model::{Model, Prediction};
+use crate::metrics::{mean_std, Calibration, Report, CALIBRATION_BINS, HEADLINES};
+use crate::model::{Evidence, Model, Prediction};
 use crate::tokenize::Tokenizer;
 use crate::train::{train, TrainConfig};
 
@@ -277,6 +277,97 @@ pub struct Mistake {
     pub predicted: Label,
     /// Probability of the predicted label.
     pub probability: f64,
+    /// The probability of every label (for the HTML report: how close the gold
+    /// label came).
+    pub probabilities: BTreeMap<Label, f64>,
+    /// The features that pushed towards the predicted label, strongest first (at
+    /// most [`EVIDENCE_PER_MISTAKE`]), from the model that made the mistake.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Evidence features kept per mistake.
+pub const EVIDENCE_PER_MISTAKE: usize = 8;
+
+/// Where an evaluation's model and data came from, for the HTML report (not in
+/// the JSON output, which keeps its schema).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Provenance {
+    /// SHA-256 of the training records ([`fingerprint`]); with cross-validation,
+    /// of all the records, each fold training on the others' part of them.
+    pub training_sha256: String,
+    /// Training sentences (cross-validation: all the records).
+    pub training_sentences: usize,
+    /// The training data files recorded in the model, if any.
+    pub training_files: Vec<String>,
+    /// Training settings, name → value.
+    pub settings: BTreeMap<String, String>,
+    /// SHA-256 of the scored records.
+    pub test_sha256: String,
+}
+
+impl Provenance {
+    /// The provenance of a trained model scored on `tested`.
+    pub fn of_model(model: &Model, tested: &[&Record]) -> Provenance {
+        let t = model.training();
+        let mut settings = analyzer_settings(model.config());
+        settings.insert("l2".into(), t.l2.to_string());
+        settings.insert("min_count".into(), t.min_count.to_string());
+        settings.insert("max_iterations".into(), t.max_iterations.to_string());
+        if let Some(c) = &t.convergence {
+            settings.insert(
+                "solver".into(),
+                format!(
+                    "{} ({} iterations, {})",
+                    c.solver,
+                    c.iterations,
+                    if c.converged {
+                        "converged"
+                    } else {
+                        "stopped at the cap"
+                    }
+                ),
+            );
+        }
+        if t.tuning.is_some() {
+            settings.insert("tuned".into(), "yes (train --tune)".into());
+        }
+        Provenance {
+            training_sha256: t.data_sha256.clone(),
+            training_sentences: t.sentences,
+            training_files: t.data_files.clone(),
+            settings,
+            test_sha256: fingerprint(tested.iter().copied()),
+        }
+    }
+
+    /// The provenance of models trained with `config` on `training`.
+    pub fn of_config(config: &TrainConfig, training: &[&Record], tested: &[&Record]) -> Provenance {
+        let mut settings = analyzer_settings(&config.analyzer);
+        settings.insert("l2".into(), config.l2.to_string());
+        settings.insert("min_count".into(), config.min_count.to_string());
+        settings.insert("max_iterations".into(), config.max_iterations.to_string());
+        settings.insert("solver".into(), config.solver.to_string());
+        Provenance {
+            training_sha256: fingerprint(training.iter().copied()),
+            training_sentences: training.len(),
+            training_files: Vec::new(),
+            settings,
+            test_sha256: fingerprint(tested.iter().copied()),
+        }
+    }
+}
+
+fn analyzer_settings(a: &crate::analyze::AnalyzerConfig) -> BTreeMap<String, String> {
+    [
+        ("stemmer", a.stemmer.clone()),
+        ("negation", a.negation.to_string()),
+        ("negation_window", a.negation_window.to_string()),
+        ("ngrams", a.ngrams.to_string()),
+        ("weighting", a.weighting.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// One line of the model-vs-baselines comparison.
@@ -353,6 +444,11 @@ pub struct Evaluation {
     pub cv: Option<CvSummary>,
     /// The most confident mistakes, most confident first.
     pub errors: Vec<Mistake>,
+    /// Reliability of the model's confidence (CV: pooled out-of-fold predictions).
+    pub calibration: Calibration,
+    /// Where the model and data came from (HTML report only).
+    #[serde(skip)]
+    pub provenance: Provenance,
 }
 
 const SYSTEMS: [&str; 3] = ["model", "majority", "cue_rule"];
@@ -379,8 +475,47 @@ fn score_systems(
     ]
 }
 
-/// The `n` most confident mistakes (ties: input order).
+/// The `n` most confident mistakes (ties: input order), without evidence (see
+/// [`explain_mistakes`]).
 pub fn top_mistakes(records: &[&Record], predictions: &[Prediction], n: usize) -> Vec<Mistake> {
+    mistake_order(records, predictions, n)
+        .into_iter()
+        .map(|i| Mistake {
+            id: records[i].id.clone(),
+            text: records[i].text.clone(),
+            gold: records[i].label,
+            predicted: predictions[i].label,
+            probability: predictions[i].confidence(),
+            probabilities: Label::ALL
+                .iter()
+                .map(|&l| (l, predictions[i].probabilities[l.index()]))
+                .collect(),
+            evidence: Vec::new(),
+        })
+        .collect()
+}
+
+/// Fills the evidence of `mistakes` from `model` (the model that made them).
+pub fn explain_mistakes(model: &Model, mistakes: &mut [Mistake]) {
+    let mut classifier = model.classifier();
+    for m in mistakes {
+        m.evidence = classifier.explain(&m.text, EVIDENCE_PER_MISTAKE).1;
+    }
+}
+
+/// The calibration of `predictions` against the gold labels of `records`.
+pub fn calibration(records: &[&Record], predictions: &[Prediction]) -> Calibration {
+    Calibration::compute(
+        records
+            .iter()
+            .zip(predictions)
+            .map(|(r, p)| (p.confidence(), p.label == r.label)),
+        CALIBRATION_BINS,
+    )
+}
+
+/// Indices of the `n` most confident mistakes (ties: input order).
+fn mistake_order(records: &[&Record], predictions: &[Prediction], n: usize) -> Vec<usize> {
     let mut wrong: Vec<usize> = (0..records.len())
         .filter(|&i| predictions[i].label != records[i].label)
         .collect();
@@ -390,17 +525,8 @@ pub fn top_mistakes(records: &[&Record], predictions: &[Prediction], n: usize) -
             .total_cmp(&predictions[a].confidence())
             .then(a.cmp(&b))
     });
+    wrong.truncate(n);
     wrong
-        .into_iter()
-        .take(n)
-        .map(|i| Mistake {
-            id: records[i].id.clone(),
-            text: records[i].text.clone(),
-            gold: records[i].label,
-            predicted: predictions[i].label,
-            probability: predictions[i].confidence(),
-        })
-        .collect()
 }
 
 /// Predictions of `model` for `records`.
@@ -465,6 +591,8 @@ fn assemble(
         comparison,
         cv,
         errors,
+        calibration: Calibration::default(),
+        provenance: Provenance::default(),
     }
 }
 
@@ -483,7 +611,7 @@ pub fn evaluate_model(model: &Model, records: &[&Record], errors: usize) -> Eval
         &vec![majority; records.len()],
         &cue_labels(records),
     );
-    assemble(
+    let mut evaluation = assemble(
         "model",
         format!(
             "saved model (trained on {} sentences; majority label {majority})",
@@ -492,7 +620,11 @@ pub fn evaluate_model(model: &Model, records: &[&Record], errors: usize) -> Eval
         reports,
         None,
         top_mistakes(records, &predictions, errors),
-    )
+    );
+    explain_mistakes(model, &mut evaluation.errors);
+    evaluation.calibration = calibration(records, &predictions);
+    evaluation.provenance = Provenance::of_model(model, records);
+    evaluation
 }
 
 /// Runs `job(i)` for `i` in `0..jobs` on up to `threads` threads; results in job
@@ -534,6 +666,8 @@ struct FoldOutput {
     predictions: Vec<Prediction>,
     train: usize,
     majority: Label,
+    /// Kept to explain the fold's mistakes.
+    model: Model,
 }
 
 /// Trains on every fold but `fold` (and on the records in no fold) and predicts `fold`.
@@ -554,6 +688,7 @@ fn run_fold(
         majority: majority_label(&label_counts(train_records.iter().copied())),
         train: train_records.len(),
         test,
+        model,
     })
 }
 
@@ -645,7 +780,7 @@ pub fn cross_validate(
         })
         .collect();
     let reports = score_systems(records, &predictions, &majority, &cues);
-    Ok(assemble(
+    let mut evaluation = assemble(
         "cv",
         format!(
             "grouped {k}-fold cross-validation over {} groups{} (pooled out-of-fold figures; per-fold mean ± std in the comparison)",
@@ -667,7 +802,15 @@ pub fn cross_validate(
             summary,
         }),
         top_mistakes(records, &predictions, errors),
-    ))
+    );
+    // Each mistake is explained by the model of the fold that made it.
+    let order = mistake_order(records, &predictions, errors);
+    for (mistake, i) in evaluation.errors.iter_mut().zip(order) {
+        explain_mistakes(&outputs[folds[i]].model, std::slice::from_mut(mistake));
+    }
+    evaluation.calibration = calibration(records, &predictions);
+    evaluation.provenance = Provenance::of_config(config, records, records);
+    Ok(evaluation)
 }
 
 /// True for a sentence of a real news article of the data set (its source is the
@@ -804,7 +947,7 @@ pub fn transfer(config: &TrainConfig, records: &[&Record], errors: usize) -> Res
         &vec![majority; test_side.len()],
         &cue_labels(&test_side),
     );
-    Ok(assemble(
+    let mut evaluation = assemble(
         "transfer",
         format!(
             "trained on {} constructed sentences, tested on {} seed sentences (majority label {majority})",
@@ -814,7 +957,11 @@ pub fn transfer(config: &TrainConfig, records: &[&Record], errors: usize) -> Res
         reports,
         None,
         top_mistakes(&test_side, &predictions, errors),
-    ))
+    );
+    explain_mistakes(&model, &mut evaluation.errors);
+    evaluation.calibration = calibration(&test_side, &predictions);
+    evaluation.provenance = Provenance::of_model(&model, &test_side);
+    Ok(evaluation)
 }
 
 impl Evaluation {

@@ -80,6 +80,7 @@ mod flat;
 pub mod label;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod segment;
 pub mod stream;
 pub mod tokenize;

@@ -344,6 +344,84 @@ impl Report {
     }
 }
 
+/// Number of equal-width confidence bins of the reliability diagram: ten bins of
+/// 0.1 are the usual choice, and coarse enough that a test set of a hundred
+/// sentences still puts several sentences in the bins that matter.
+pub const CALIBRATION_BINS: usize = 10;
+
+/// One bin of a reliability diagram: the sentences whose predicted-label
+/// probability lies in `lower..upper` (the last bin includes 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Lower edge (inclusive).
+    pub lower: f64,
+    /// Upper edge (exclusive, but 1 for the last bin).
+    pub upper: f64,
+    /// Sentences in the bin.
+    pub count: usize,
+    /// Mean probability of the predicted label; 0 for an empty bin.
+    pub confidence: f64,
+    /// Share of the bin's sentences predicted right; 0 for an empty bin.
+    pub accuracy: f64,
+}
+
+/// How far the model's confidence is from its accuracy: the bins of a reliability
+/// diagram and the expected calibration error.
+///
+/// The **expected calibration error** (ECE) is Σ over bins of (count / N) ×
+/// |accuracy − confidence|: 0 when every bin is right as often as it is sure, and
+/// at most 1. With no sentence it is 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Calibration {
+    /// Equal-width bins over [0, 1], lowest first.
+    pub bins: Vec<CalibrationBin>,
+    /// Expected calibration error.
+    pub ece: f64,
+}
+
+impl Calibration {
+    /// The calibration of `(probability of the predicted label, predicted right)`
+    /// pairs over `bins` equal-width bins (at least one). A probability on an edge
+    /// goes to the bin above it; 1 goes to the last bin; values outside [0, 1] are
+    /// clamped.
+    pub fn compute(items: impl IntoIterator<Item = (f64, bool)>, bins: usize) -> Calibration {
+        let bins = bins.max(1);
+        let mut count = vec![0usize; bins];
+        let mut confidence = vec![0.0; bins];
+        let mut correct = vec![0usize; bins];
+        let mut n = 0;
+        for (p, right) in items {
+            let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+            let b = ((p * bins as f64) as usize).min(bins - 1);
+            count[b] += 1;
+            confidence[b] += p;
+            correct[b] += usize::from(right);
+            n += 1;
+        }
+        let mut ece = 0.0;
+        let bins: Vec<CalibrationBin> = (0..bins)
+            .map(|b| {
+                let bin = CalibrationBin {
+                    lower: b as f64 / bins as f64,
+                    upper: (b + 1) as f64 / bins as f64,
+                    count: count[b],
+                    confidence: if count[b] == 0 {
+                        0.0
+                    } else {
+                        confidence[b] / count[b] as f64
+                    },
+                    accuracy: ratio(correct[b], count[b]),
+                };
+                if n > 0 {
+                    ece += bin.count as f64 / n as f64 * (bin.accuracy - bin.confidence).abs();
+                }
+                bin
+            })
+            .collect();
+        Calibration { bins, ece }
+    }
+}
+
 /// Names of the headline figures, as in JSON.
 pub const HEADLINES: [&str; 5] = [
     "accuracy",
@@ -466,6 +544,36 @@ mod tests {
         for v in only_none.headlines() {
             assert!(v.is_finite());
         }
+    }
+
+    /// Four sentences, on paper: 0.95 right and 0.95 wrong (bin 0.9–1: confidence
+    /// 0.95, accuracy 0.5, gap 0.45), 0.35 right (bin 0.3–0.4: gap 0.65), 0.25
+    /// wrong (bin 0.2–0.3: gap 0.25). ECE = (2 × 0.45 + 0.65 + 0.25) / 4 = 0.45.
+    #[test]
+    fn calibration_on_paper() {
+        let c = Calibration::compute(
+            [(0.95, true), (0.95, false), (0.35, true), (0.25, false)],
+            CALIBRATION_BINS,
+        );
+        assert_eq!(c.bins.len(), 10);
+        assert_eq!(
+            c.bins.iter().map(|b| b.count).collect::<Vec<_>>(),
+            [0, 0, 1, 1, 0, 0, 0, 0, 0, 2]
+        );
+        let top = c.bins[9];
+        assert!(close(top.confidence, 0.95) && close(top.accuracy, 0.5));
+        assert!(close(top.lower, 0.9) && close(top.upper, 1.0));
+        assert!(close(c.bins[3].accuracy, 1.0) && close(c.bins[2].accuracy, 0.0));
+        assert!(close(c.ece, 0.45), "{}", c.ece);
+        // Edges: 1 goes to the last bin, 0.5 to the bin above it.
+        let edges = Calibration::compute([(1.0, true), (0.5, true)], 10);
+        assert_eq!((edges.bins[9].count, edges.bins[5].count), (1, 1));
+        // Empty: every bin empty, no NaN.
+        let empty = Calibration::compute([], 10);
+        assert_eq!(empty.ece, 0.0);
+        assert!(empty.bins.iter().all(|b| b.count == 0 && b.accuracy == 0.0));
+        // Perfectly calibrated: certain and right.
+        assert_eq!(Calibration::compute([(1.0, true); 3], 10).ece, 0.0);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
 use demarche::evaluate::{cross_validate, evaluate_model, transfer};
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
+use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
 
 /// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
@@ -44,6 +45,9 @@ struct Args {
     /// List the N most confident mistakes.
     #[arg(long, default_value_t = 0, value_name = "N")]
     errors: usize,
+    /// Also write the evaluation as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// Grouped K-fold cross-validation on --data (groups: record id without its
     /// trailing counter).
     #[arg(long, value_name = "K", conflicts_with = "transfer")]
@@ -108,7 +112,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let data = Dataset::load(&args.data)?;
     let records: Vec<_> = data.records().collect();
-    let evaluation = if let Some(k) = args.cv {
+    // The report shows its own number of mistakes; the table and JSON keep --errors.
+    let mistakes = match args.report {
+        Some(_) => args.errors.max(demarche::report::MISTAKES),
+        None => args.errors,
+    };
+    let mut evaluation = if let Some(k) = args.cv {
         let config = args.train_config()?;
         if !args.quiet {
             eprintln!(
@@ -122,13 +131,13 @@ fn run(args: Args) -> anyhow::Result<()> {
                 args.threads.max(1)
             );
         }
-        cross_validate(&config, &records, k, args.threads.max(1), args.errors)?
+        cross_validate(&config, &records, k, args.threads.max(1), mistakes)?
     } else if args.transfer {
         let config = args.train_config()?;
         if !args.quiet {
             eprintln!("evaluate: training on constructed sentences, testing on seeds…");
         }
-        transfer(&config, &records, args.errors)?
+        transfer(&config, &records, mistakes)?
     } else {
         if args.has_training_flags() {
             bail!("--l2, --min-count, --ngrams, --weighting and --max-iterations apply to --cv and --transfer only");
@@ -144,8 +153,23 @@ fn run(args: Args) -> anyhow::Result<()> {
                 anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
             }
         })?;
-        evaluate_model(&model, &records, args.errors)
+        evaluate_model(&model, &records, mistakes)
     };
+    if let Some(path) = &args.report {
+        let context = ReportContext {
+            data: args.data.iter().map(|p| p.display().to_string()).collect(),
+            model: (args.cv.is_none() && !args.transfer).then(|| {
+                let model = args.model.as_deref();
+                model.map_or(DEFAULT_MODEL_PATH.into(), |m| m.display().to_string())
+            }),
+            command_line: command_line(),
+        };
+        demarche::report::write(path, &evaluation, &context)?;
+        evaluation.errors.truncate(args.errors);
+        if !args.quiet {
+            eprintln!("evaluate: report written to {}", path.display());
+        }
+    }
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&evaluation)? + "\n",
         _ => evaluation.to_table(),
@@ -160,6 +184,23 @@ fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("evaluate: done in {:.1} s", started.elapsed().as_secs_f64());
     }
     Ok(())
+}
+
+/// The command line as typed, arguments quoted where the shell would need it.
+fn command_line() -> String {
+    std::env::args()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_alphanumeric() || "-_./=:,+@%".contains(c));
+            if plain {
+                a
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> ExitCode {
