@@ -806,7 +806,9 @@ pub fn cross_validate(
     // Each mistake is explained by the model of the fold that made it.
     let order = mistake_order(records, &predictions, errors);
     for (mistake, i) in evaluation.errors.iter_mut().zip(order) {
-        explain_mistakes(&outputs[folds[i]].model, std::slice::from_mut(mistake));
+        // `order` indexes the scored records; `folds` every record.
+        let fold = folds[scored[i]].unwrap_or_default();
+        explain_mistakes(&outputs[fold].model, std::slice::from_mut(mistake));
     }
     evaluation.calibration = calibration(records, &predictions);
     evaluation.provenance = Provenance::of_config(config, records, records);
