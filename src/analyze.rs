@@ -1,6 +1,9 @@
 //! The analyzer: sentence → stemmed terms. Its configuration is saved in every
 //! model file, so that training and classifying cannot disagree on preprocessing.
 
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -57,6 +60,13 @@ pub struct AnalyzerConfig {
     pub ngrams: u8,
     /// Feature values.
     pub weighting: Weighting,
+    /// Third-person plural verb forms and the singular form whose stem they take
+    /// (`proposent` → `propose`): French Snowball leaves these plurals whole or cuts
+    /// them short (`réclament` → `recl`), so « les États-Unis proposent » and
+    /// « Washington propose » would not share a stem. Learnt from the training text
+    /// ([`learn_verb_folds`]); empty means no folding.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub verb_folds: BTreeMap<String, String>,
 }
 
 impl Default for AnalyzerConfig {
@@ -68,6 +78,7 @@ impl Default for AnalyzerConfig {
             ngrams: 2,
             // Chosen by `train --tune` (grouped cross-validation on data/train).
             weighting: Weighting::Tfidf,
+            verb_folds: BTreeMap::new(),
         }
     }
 }
@@ -91,6 +102,67 @@ impl AnalyzerConfig {
         }
         Ok(())
     }
+}
+
+/// The stem of `word`: Snowball's, or that of its singular form when `folds` maps
+/// it to one. The one place where a word becomes a stem, for both labeling paths.
+pub(crate) fn stem_word<'a>(
+    stemmer: &Stemmer,
+    folds: &BTreeMap<String, String>,
+    word: &'a str,
+) -> Cow<'a, str> {
+    match folds.get(word) {
+        Some(singular) => Cow::Owned(stemmer.stem(singular).into_owned()),
+        None => stemmer.stem(word),
+    }
+}
+
+/// The third-person plural verb forms of `sentences` whose stem differs from their
+/// singular's, each mapped to that singular. A word `Xent` of six letters or more
+/// folds onto `Xe` when `Xe` occurs too, and so does another form of the same verb
+/// (`Xer`, `X-ait`, `X-aient`, `X-ons`, with a doubled final consonant undone:
+/// `appellent` → `appelle`, seen with `appelait`). The second form keeps nouns and
+/// adverbs in `-ent` whole (`gouvernement`, `comment`, `souvent`).
+pub fn learn_verb_folds<'a>(
+    sentences: impl IntoIterator<Item = &'a str>,
+) -> BTreeMap<String, String> {
+    let mut tokenizer = Tokenizer::new(false, 0);
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    for sentence in sentences {
+        tokenizer.tokenize(sentence);
+        let normalized = tokenizer.normalized();
+        for t in tokenizer.tokens() {
+            let word = &normalized[t.start as usize..t.end as usize];
+            if !words.contains(word) {
+                words.insert(word.to_string());
+            }
+        }
+    }
+    let stemmer = Stemmer::create(Algorithm::French);
+    let mut folds = BTreeMap::new();
+    for word in &words {
+        let Some(singular) = word.strip_suffix("nt") else {
+            continue;
+        };
+        if word.chars().count() < 6 || !singular.ends_with('e') || !words.contains(singular) {
+            continue;
+        }
+        let base = &singular[..singular.len() - 1];
+        let mut bases = vec![base.to_string()];
+        let chars: Vec<char> = base.chars().collect();
+        if chars.len() >= 2 && chars[chars.len() - 1] == chars[chars.len() - 2] {
+            bases.push(chars[..chars.len() - 1].iter().collect());
+        }
+        let another_form = bases.iter().any(|b| {
+            ["er", "ait", "aient", "ons"]
+                .iter()
+                .any(|ending| words.contains(&format!("{b}{ending}")))
+        });
+        if another_form && stemmer.stem(word) != stemmer.stem(singular) {
+            folds.insert(word.clone(), singular.to_string());
+        }
+    }
+    folds
 }
 
 /// A stemmed token: an interned stem, its negation mark, and where it came from.
@@ -208,6 +280,7 @@ impl Analyzer {
             self.generation += 1;
         }
         let Analyzer {
+            config,
             tokenizer,
             stemmer,
             word_stems,
@@ -225,7 +298,7 @@ impl Analyzer {
             let stem = match word_stems.get(&key) {
                 Some(id) => id,
                 None => {
-                    let stemmed = stemmer.stem(word);
+                    let stemmed = stem_word(stemmer, &config.verb_folds, word);
                     let id = match stem_ids.get(stemmed.as_ref()) {
                         Some(&id) => id,
                         None => {
@@ -379,5 +452,41 @@ mod tests {
         };
         assert!(Analyzer::new(&bad).is_err());
         assert!("counts".parse::<Weighting>().is_err());
+    }
+}
+
+#[cfg(test)]
+mod verb_fold_tests {
+    use super::*;
+
+    #[test]
+    fn plural_verbs_fold_onto_their_singular_and_nouns_stay() {
+        let folds = learn_verb_folds([
+            "Les États-Unis proposent une trêve. Washington propose. Il faut proposer.",
+            "Ils réclament des garanties ; elle réclame ; ils réclamaient.",
+            "Ils appellent au calme, il appelle, on appelait.",
+            "Le gouvernement et le parlement. Comment ? Souvent. Le gouverne.",
+            "Ils menacent, elle menace, menacer.",
+        ]);
+        assert_eq!(folds.get("proposent").map(String::as_str), Some("propose"));
+        assert_eq!(folds.get("réclament").map(String::as_str), Some("réclame"));
+        assert_eq!(folds.get("appellent").map(String::as_str), Some("appelle"));
+        assert_eq!(folds.get("menacent").map(String::as_str), Some("menace"));
+        for noun in ["gouvernement", "parlement", "comment", "souvent"] {
+            assert!(!folds.contains_key(noun), "{noun} folded: {folds:?}");
+        }
+        let config = AnalyzerConfig {
+            verb_folds: folds,
+            ..AnalyzerConfig::default()
+        };
+        let mut analyzer = Analyzer::new(&config).unwrap();
+        let plural = analyzer.term_names("Les États-Unis proposent une trêve");
+        let singular = analyzer.term_names("Washington propose une trêve");
+        assert!(plural.contains(&"propos".to_string()), "{plural:?}");
+        assert!(singular.contains(&"propos".to_string()), "{singular:?}");
+        assert_eq!(
+            analyzer.term_names("Ils réclament")[1],
+            analyzer.term_names("Il réclame")[1]
+        );
     }
 }

@@ -456,7 +456,9 @@ impl ScanSink for Builder<'_> {
         let ids = match self.words.get(word) {
             Some(&ids) => ids,
             None => {
-                let ids = self.space.stem_ids(&self.stemmer.stem(word));
+                let stem =
+                    crate::analyze::stem_word(self.stemmer, &self.space.config().verb_folds, word);
+                let ids = self.space.stem_ids(&stem);
                 self.words.insert(word.into(), ids);
                 ids
             }

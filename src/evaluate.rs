@@ -1113,7 +1113,7 @@ impl Tuning {
     }
 }
 
-type Key = (u64, u8, bool, usize);
+type Key = (u64, u8, bool, usize, u64, bool);
 
 fn key(c: &TrainConfig) -> Key {
     (
@@ -1121,6 +1121,8 @@ fn key(c: &TrainConfig) -> Key {
         c.analyzer.ngrams,
         c.analyzer.weighting == Weighting::Tfidf,
         c.min_count,
+        c.constructed_weight.to_bits(),
+        c.fold_verbs,
     )
 }
 

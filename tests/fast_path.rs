@@ -189,6 +189,13 @@ fn configs() -> Vec<AnalyzerConfig> {
         },
         AnalyzerConfig {
             negation_window: 0,
+            ..default.clone()
+        },
+        // Plural verbs folded onto their singular's stem, learnt from the data set.
+        AnalyzerConfig {
+            verb_folds: demarche::analyze::learn_verb_folds(
+                real_sentences().iter().map(String::as_str),
+            ),
             ..default
         },
     ]

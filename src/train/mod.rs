@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-use crate::analyze::AnalyzerConfig;
+use crate::analyze::{learn_verb_folds, AnalyzerConfig};
 use crate::dataset::{fingerprint, label_counts, Record};
 use crate::error::{Error, Result};
 use crate::features::{FeatureSpace, SparseVector};
@@ -45,6 +45,10 @@ pub struct TrainConfig {
     /// explicit than news, and can be made to count less than real text.
     #[serde(default = "one")]
     pub constructed_weight: f64,
+    /// Fold third-person plural verbs onto their singular's stem
+    /// ([`crate::analyze::learn_verb_folds`], learnt from the training text).
+    #[serde(default)]
+    pub fold_verbs: bool,
     /// Added to the `none` intercept after the fit: a shift of the decision threshold
     /// between `none` and the acts, for data whose share of `none` differs from the
     /// training mix (real news is mostly `none`). Chosen by `--tune` on real news.
@@ -122,6 +126,7 @@ impl Default for TrainConfig {
             solver: Solver::Sparse,
             gradient_tolerance: sparse::GRADIENT_TOLERANCE,
             constructed_weight: 1.0,
+            fold_verbs: false,
             none_bias: 0.0,
         }
     }
@@ -206,8 +211,12 @@ pub fn train(config: &TrainConfig, records: &[&Record], data_files: &[String]) -
                 .join(", ")
         )));
     }
+    let mut analyzer = config.analyzer.clone();
+    if config.fold_verbs {
+        analyzer.verb_folds = learn_verb_folds(records.iter().map(|r| r.text.as_str()));
+    }
     let space = FeatureSpace::learn(
-        &config.analyzer,
+        &analyzer,
         records.iter().map(|r| r.text.as_str()),
         config.min_count,
     )?;
