@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release --example ablation [-- VARIANT…]`
 
+use demarche::analyze::Weighting;
 use demarche::dataset::{Dataset, Record};
 use demarche::evaluate::{best_none_bias, is_real, out_of_fold, predict_all, shift_none};
 use demarche::metrics::Report;
@@ -28,49 +29,36 @@ fn main() -> anyhow::Result<()> {
     let real_only: Vec<&Record> = all.iter().copied().filter(|r| is_real(r)).collect();
     let test: Vec<&Record> = test_data.records().collect();
     let base = TrainConfig::default();
+    let with = |change: &dyn Fn(&mut TrainConfig)| {
+        let mut c = base.clone();
+        change(&mut c);
+        c
+    };
     let variants: Vec<(&str, TrainConfig, bool)> = vec![
         ("defaults, real + constructed", base.clone(), false),
         ("real only", base.clone(), true),
         (
             "constructed weight 0.3",
-            TrainConfig {
-                constructed_weight: 0.3,
-                ..base.clone()
-            },
+            with(&|c| c.constructed_weight = 0.3),
             false,
         ),
         (
             "constructed weight 0.1",
-            TrainConfig {
-                constructed_weight: 0.1,
-                ..base.clone()
-            },
+            with(&|c| c.constructed_weight = 0.1),
             false,
         ),
+        ("l2 0.01", with(&|c| c.l2 = 0.01), false),
+        ("l2 0.1", with(&|c| c.l2 = 0.1), false),
+        ("l2 0.3", with(&|c| c.l2 = 0.3), false),
+        ("fold verbs", with(&|c| c.fold_verbs = true), false),
+        ("min count 1", with(&|c| c.min_count = 1), false),
+        ("min count 3", with(&|c| c.min_count = 3), false),
         (
-            "l2 0.3",
-            TrainConfig {
-                l2: 0.3,
-                ..base.clone()
-            },
+            "binary",
+            with(&|c| c.analyzer.weighting = Weighting::Binary),
             false,
         ),
-        (
-            "l2 1",
-            TrainConfig {
-                l2: 1.0,
-                ..base.clone()
-            },
-            false,
-        ),
-        (
-            "l2 3",
-            TrainConfig {
-                l2: 3.0,
-                ..base.clone()
-            },
-            false,
-        ),
+        ("unigrams", with(&|c| c.analyzer.ngrams = 1), false),
     ];
     println!("| variant | real CV macro-F1 | + none bias (CV-chosen) | real test macro-F1 | real test, with that bias |");
     println!("|---|---:|---:|---:|---:|");

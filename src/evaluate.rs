@@ -43,8 +43,6 @@
 //! [`EDGE_STEPS`] times, while the score improves.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use serde::Serialize;
 use serde_json::json;
@@ -627,38 +625,37 @@ pub fn evaluate_model(model: &Model, records: &[&Record], errors: usize) -> Eval
     evaluation
 }
 
-/// Runs `job(i)` for `i` in `0..jobs` on up to `threads` threads; results in job
-/// order, or the error of the lowest failed job.
+/// Runs `job(i)` for `i` in `0..jobs` on a pool of up to `threads` threads (rayon);
+/// results in job order, or the error of the lowest failed job. The fits inside a job
+/// share the pool.
 pub fn run_parallel<T: Send>(
     jobs: usize,
     threads: usize,
     job: impl Fn(usize) -> Result<T> + Sync,
 ) -> Result<Vec<T>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<T>>>> = Mutex::new((0..jobs).map(|_| None).collect());
-    let workers = threads.clamp(1, jobs.max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= jobs {
-                    break;
-                }
-                let out = job(i);
-                if let Ok(mut slots) = results.lock() {
-                    slots[i] = Some(out);
-                }
-            });
-        }
-    });
-    let slots = results
-        .into_inner()
-        .map_err(|_| Error::Training("a worker thread panicked".into()))?;
-    slots
-        .into_iter()
-        .map(|slot| slot.unwrap_or_else(|| Err(Error::Training("a worker thread panicked".into()))))
-        .collect()
+    use rayon::prelude::*;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.clamp(1, jobs.max(1)))
+        .build()
+        .map_err(|e| Error::Training(format!("cannot start worker threads: {e}")))?;
+    let results: Vec<Result<T>> = pool.install(|| (0..jobs).into_par_iter().map(&job).collect());
+    results.into_iter().collect()
 }
+
+/// Hears of the work of cross-validation and tuning as it is done, to show progress.
+pub trait Progress: Sync {
+    /// `n` more fits are planned.
+    fn planned(&self, _n: usize) {}
+    /// One fit is done.
+    fn fit_done(&self) {}
+    /// A tuning candidate has its score.
+    fn candidate(&self, _candidate: &Candidate) {}
+}
+
+/// Progress that nobody hears.
+pub struct Silent;
+
+impl Progress for Silent {}
 
 /// The out-of-fold predictions of one fold.
 struct FoldOutput {
@@ -702,9 +699,26 @@ pub fn cross_validate(
     threads: usize,
     errors: usize,
 ) -> Result<Evaluation> {
+    cross_validate_with(config, records, k, threads, errors, &Silent)
+}
+
+/// [`cross_validate`], telling `progress` of each fold's fit.
+pub fn cross_validate_with(
+    config: &TrainConfig,
+    records: &[&Record],
+    k: usize,
+    threads: usize,
+    errors: usize,
+    progress: &dyn Progress,
+) -> Result<Evaluation> {
     config.validate()?;
     let folds = cv_folds(records, k)?;
-    let outputs = run_parallel(k, threads, |f| run_fold(config, records, &folds, f))?;
+    progress.planned(k);
+    let outputs = run_parallel(k, threads, |f| {
+        let out = run_fold(config, records, &folds, f);
+        progress.fit_done();
+        out
+    })?;
     let all_records = records;
     let scored: Vec<usize> = (0..records.len()).filter(|&i| folds[i].is_some()).collect();
     let position: HashMap<usize, usize> = scored.iter().enumerate().map(|(p, &i)| (i, p)).collect();
@@ -1041,6 +1055,12 @@ pub struct TuneGrid {
     pub weighting: Vec<Weighting>,
     /// Minimum counts.
     pub min_count: Vec<usize>,
+    /// Weights of constructed sentences.
+    pub constructed_weight: Vec<f64>,
+    /// Verb folding off and on.
+    pub fold_verbs: Vec<bool>,
+    /// Whether to choose a none bias ([`best_none_bias`]).
+    pub tune_none_bias: bool,
 }
 
 /// L2 0.01 to 1 (on the project's data 3 scored far below and the best sat at the
@@ -1053,6 +1073,9 @@ impl Default for TuneGrid {
             ngrams: vec![1, 2],
             weighting: vec![Weighting::Binary, Weighting::Tfidf],
             min_count: vec![1, 2, 3],
+            constructed_weight: vec![1.0, 0.3],
+            fold_verbs: vec![false, true],
+            tune_none_bias: true,
         }
     }
 }
@@ -1070,6 +1093,12 @@ pub struct Candidate {
     pub weighting: Weighting,
     /// Minimum count.
     pub min_count: usize,
+    /// Weight of constructed sentences.
+    pub constructed_weight: f64,
+    /// Verb folding.
+    pub fold_verbs: bool,
+    /// The none bias (0 while the stages run).
+    pub none_bias: f64,
     /// Mean macro-F1 over the folds.
     pub cv_macro_f1: f64,
     /// Its sample standard deviation over the folds.
@@ -1081,8 +1110,10 @@ pub struct Candidate {
 pub struct Tuning {
     /// The winning configuration.
     pub config: TrainConfig,
-    /// Its CV macro-F1.
+    /// Its CV macro-F1 (mean over folds, before the none bias).
     pub cv_macro_f1: f64,
+    /// The pooled out-of-fold macro-F1 with the chosen none bias.
+    pub none_bias_pooled_macro_f1: f64,
     /// Every candidate tried, in order.
     pub candidates: Vec<Candidate>,
     /// Number of folds.
@@ -1096,7 +1127,7 @@ impl Tuning {
     /// file stays reproducible).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
-            "method": format!("staged search by grouped {}-fold cross-validation: l2 first (stepping beyond the grid, ×/÷ 3 up to {EDGE_STEPS} times, when the best is on its edge), then ngrams, weighting, min_count one at a time, each adopted only if it raises the mean macro-F1 by at least {MIN_GAIN}", self.k),
+            "method": format!("staged search by grouped {}-fold cross-validation (folds over real-news articles when the data has some, scored on them): l2 first (a warm-started path per fold; stepping beyond the grid, ×/÷ 3 up to {EDGE_STEPS} times, when the best is on its edge), then ngrams, weighting, min_count, constructed_weight, fold_verbs one at a time, each adopted only if it raises the mean macro-F1 by at least {MIN_GAIN}; last the none bias on the winner's pooled out-of-fold predictions", self.k),
             "metric": "macro_f1 (mean over folds)",
             "folds": self.k,
             "min_gain": MIN_GAIN,
@@ -1107,8 +1138,12 @@ impl Tuning {
                 "ngrams": self.config.analyzer.ngrams,
                 "weighting": self.config.analyzer.weighting,
                 "min_count": self.config.min_count,
+                "constructed_weight": self.config.constructed_weight,
+                "fold_verbs": self.config.fold_verbs,
+                "none_bias": self.config.none_bias,
             },
             "cv_macro_f1": self.cv_macro_f1,
+            "none_bias_pooled_macro_f1": self.none_bias_pooled_macro_f1,
         })
     }
 }
@@ -1126,24 +1161,94 @@ fn key(c: &TrainConfig) -> Key {
     )
 }
 
-/// Picks L2 strength, n-grams, weighting and minimum count by grouped K-fold CV
-/// macro-F1 on `records`, starting from `base` (see the module docs). Runs the fits
-/// of each stage on up to `threads` threads; `progress` hears of each candidate.
+/// Picks L2 strength, n-grams, weighting, minimum count, the weight of constructed
+/// sentences, verb folding and the `none` bias by grouped K-fold CV macro-F1 on
+/// `records` (on real news when there is some: [`cv_folds`]), starting from `base`
+/// (see the module docs). Runs the fits on up to `threads` threads; `progress` hears
+/// of each fit and each candidate.
 pub fn tune(
     base: &TrainConfig,
     records: &[&Record],
     grid: &TuneGrid,
     k: usize,
     threads: usize,
-    progress: &(dyn Fn(&Candidate) + Sync),
+    progress: &dyn Progress,
 ) -> Result<Tuning> {
     base.validate()?;
     if grid.l2.is_empty() {
         return Err(Error::Config("the tuning grid has no L2 value".into()));
     }
     let folds = cv_folds(records, k)?;
+    let fold_sides = |f: usize| -> (Vec<&Record>, Vec<&Record>) {
+        let (test, train_side): (Vec<&Record>, Vec<&Record>) =
+            records
+                .iter()
+                .enumerate()
+                .fold((vec![], vec![]), |(mut t, mut r), (i, rec)| {
+                    if folds[i] == Some(f) {
+                        t.push(*rec);
+                    } else {
+                        r.push(*rec);
+                    }
+                    (t, r)
+                });
+        (test, train_side)
+    };
+    let score = |test: &[&Record], predictions: &[Prediction]| {
+        Report::compute(
+            test.iter()
+                .zip(predictions)
+                .map(|(r, p)| (r.label, r.also.as_slice(), p.label)),
+        )
+        .macro_f1
+    };
     let mut seen: HashMap<Key, Candidate> = HashMap::new();
     let mut candidates: Vec<Candidate> = Vec::new();
+    // Stage 1: L2 over its grid; best mean wins, ties to the earlier grid value. Each
+    // fold fits the whole grid as one warm-started path, strongest L2 first, on one
+    // vocabulary and feature matrix.
+    let l2_configs: Vec<TrainConfig> = grid
+        .l2
+        .iter()
+        .map(|&l2| TrainConfig { l2, ..base.clone() })
+        .collect();
+    let mut path_order: Vec<usize> = (0..l2_configs.len()).collect();
+    path_order.sort_by(|&a, &b| l2_configs[b].l2.total_cmp(&l2_configs[a].l2));
+    let path_configs: Vec<TrainConfig> =
+        path_order.iter().map(|&i| l2_configs[i].clone()).collect();
+    progress.planned(k * path_configs.len());
+    let per_fold: Vec<Vec<f64>> = run_parallel(k, threads, |f| {
+        let (test, train_side) = fold_sides(f);
+        let models = crate::train::train_path(&path_configs, &train_side)
+            .map_err(|e| Error::Training(format!("fold {f}: {e}")))?;
+        let mut scores = vec![0.0; path_configs.len()];
+        for (j, model) in models.iter().enumerate() {
+            scores[path_order[j]] = score(&test, &predict_all(model, &test));
+            progress.fit_done();
+        }
+        Ok(scores)
+    })?;
+    let mut scored = Vec::new();
+    for (i, config) in l2_configs.iter().enumerate() {
+        let values: Vec<f64> = per_fold.iter().map(|s| s[i]).collect();
+        let (mean, std) = mean_std(&values);
+        let candidate = Candidate {
+            stage: "l2".to_string(),
+            l2: config.l2,
+            ngrams: config.analyzer.ngrams,
+            weighting: config.analyzer.weighting,
+            min_count: config.min_count,
+            constructed_weight: config.constructed_weight,
+            fold_verbs: config.fold_verbs,
+            none_bias: config.none_bias,
+            cv_macro_f1: mean,
+            cv_macro_f1_std: std,
+        };
+        progress.candidate(&candidate);
+        candidates.push(candidate.clone());
+        seen.insert(key(config), candidate.clone());
+        scored.push(candidate);
+    }
     // Scores the configurations not seen yet, all their folds in one parallel batch.
     let mut evaluate = |stage: &str, configs: Vec<TrainConfig>| -> Result<Vec<Candidate>> {
         let mut fresh: Vec<TrainConfig> = Vec::new();
@@ -1153,16 +1258,13 @@ pub fn tune(
                 fresh.push(c.clone());
             }
         }
+        progress.planned(fresh.len() * k);
         let outputs = run_parallel(fresh.len() * k, threads, |job| {
             let (c, f) = (job / k, job % k);
             let out = run_fold(&fresh[c], records, &folds, f)?;
+            progress.fit_done();
             let test: Vec<&Record> = out.test.iter().map(|&i| records[i]).collect();
-            Ok(Report::compute(
-                test.iter()
-                    .zip(&out.predictions)
-                    .map(|(r, p)| (r.label, r.also.as_slice(), p.label)),
-            )
-            .macro_f1)
+            Ok(score(&test, &out.predictions))
         })?;
         for (c, config) in fresh.iter().enumerate() {
             let (mean, std) = mean_std(&outputs[c * k..(c + 1) * k]);
@@ -1172,22 +1274,18 @@ pub fn tune(
                 ngrams: config.analyzer.ngrams,
                 weighting: config.analyzer.weighting,
                 min_count: config.min_count,
+                constructed_weight: config.constructed_weight,
+                fold_verbs: config.fold_verbs,
+                none_bias: config.none_bias,
                 cv_macro_f1: mean,
                 cv_macro_f1_std: std,
             };
-            progress(&candidate);
+            progress.candidate(&candidate);
             candidates.push(candidate.clone());
             seen.insert(key(config), candidate);
         }
         Ok(configs.iter().map(|c| seen[&key(c)].clone()).collect())
     };
-    // Stage 1: L2 over its grid; best mean wins, ties to the earlier grid value.
-    let l2_configs: Vec<TrainConfig> = grid
-        .l2
-        .iter()
-        .map(|&l2| TrainConfig { l2, ..base.clone() })
-        .collect();
-    let scored = evaluate("l2", l2_configs.clone())?;
     let mut best_index = 0;
     for (i, c) in scored.iter().enumerate() {
         if c.cv_macro_f1 > scored[best_index].cv_macro_f1 {
@@ -1222,9 +1320,9 @@ pub fn tune(
             }
         }
     }
-    // Stages 2-4: one setting at a time, adopted only if it pays.
+    // Stages 2-6: one setting at a time, adopted only if it pays.
     type Setter = fn(&mut TrainConfig, usize, &TuneGrid);
-    let stages: [(&str, usize, Setter); 3] = [
+    let stages: [(&str, usize, Setter); 5] = [
         ("ngrams", grid.ngrams.len(), |c, i, g| {
             c.analyzer.ngrams = g.ngrams[i]
         }),
@@ -1233,6 +1331,14 @@ pub fn tune(
         }),
         ("min_count", grid.min_count.len(), |c, i, g| {
             c.min_count = g.min_count[i]
+        }),
+        (
+            "constructed_weight",
+            grid.constructed_weight.len(),
+            |c, i, g| c.constructed_weight = g.constructed_weight[i],
+        ),
+        ("fold_verbs", grid.fold_verbs.len(), |c, i, g| {
+            c.fold_verbs = g.fold_verbs[i]
         }),
     ];
     for (stage, n, set) in stages {
@@ -1256,9 +1362,33 @@ pub fn tune(
             best_score = scored[w].cv_macro_f1;
         }
     }
+    // Last, the none bias: shifting an intercept moves every prediction alike, so the
+    // winner's out-of-fold predictions are re-scored for each shift without refitting.
+    let mut none_bias_f1 = best_score;
+    if grid.tune_none_bias {
+        progress.planned(k);
+        let outputs = run_parallel(k, threads, |f| {
+            let out = run_fold(&best, records, &folds, f)?;
+            progress.fit_done();
+            Ok(out)
+        })?;
+        let mut test: Vec<&Record> = Vec::new();
+        let mut predictions: Vec<Prediction> = Vec::new();
+        for out in &outputs {
+            test.extend(out.test.iter().map(|&i| records[i]));
+            predictions.extend(out.predictions.iter().copied());
+        }
+        let pooled = score(&test, &predictions);
+        let (bias, f1) = best_none_bias(&test, &predictions);
+        if f1 >= pooled + MIN_GAIN {
+            best.none_bias = bias;
+            none_bias_f1 = f1;
+        }
+    }
     Ok(Tuning {
         config: best,
         cv_macro_f1: best_score,
+        none_bias_pooled_macro_f1: none_bias_f1,
         candidates,
         k,
         grid: grid.clone(),

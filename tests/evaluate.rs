@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use demarche::dataset::{Dataset, Record};
-use demarche::evaluate::{cross_validate, evaluate_model, transfer, tune, TuneGrid};
+use demarche::evaluate::{cross_validate, evaluate_model, transfer, tune, Silent, TuneGrid};
 use demarche::train::{train, TrainConfig};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/train.jsonl");
@@ -331,20 +331,28 @@ fn tuning_is_deterministic_and_recorded() {
         ngrams: vec![1, 2],
         weighting: vec![demarche::analyze::Weighting::Binary],
         min_count: vec![1, 2],
+        constructed_weight: vec![1.0],
+        fold_verbs: vec![false, true],
+        tune_none_bias: true,
     };
     let base = TrainConfig {
         min_count: 1,
         ..TrainConfig::default()
     };
-    let a = tune(&base, &records, &grid, 5, 2, &|_| {}).unwrap();
-    let b = tune(&base, &records, &grid, 5, 1, &|_| {}).unwrap();
+    let a = tune(&base, &records, &grid, 5, 2, &Silent).unwrap();
+    let b = tune(&base, &records, &grid, 5, 1, &Silent).unwrap();
     assert_eq!(a, b);
     // 2 l2 values (and at most one step beyond the grid's edge), then one other
     // ngrams, one other min count.
     let stage = |name: &str| a.candidates.iter().filter(|c| c.stage == name).count();
     assert_eq!(
-        (stage("l2"), stage("ngrams"), stage("min_count")),
-        (2, 1, 1),
+        (
+            stage("l2"),
+            stage("ngrams"),
+            stage("min_count"),
+            stage("fold_verbs")
+        ),
+        (2, 1, 1, 1),
         "{:?}",
         a.candidates
     );
@@ -362,6 +370,11 @@ fn tuning_is_deterministic_and_recorded() {
         a.candidates.len()
     );
     assert_eq!(json["grid"]["l2"], serde_json::json!([0.01, 1.0]));
+    // The none bias is one of the grid's, and kept only if it pays on the pooled
+    // out-of-fold predictions.
+    assert!(demarche::evaluate::NONE_BIAS_GRID.contains(&a.config.none_bias));
+    assert!(a.none_bias_pooled_macro_f1 > 0.0);
+    assert_eq!(json["chosen"]["none_bias"], a.config.none_bias);
 }
 
 #[test]

@@ -225,3 +225,45 @@ fn convergence_is_recorded_and_senseless_settings_are_refused() {
     let negative = train(&TrainConfig { l2: -1.0, ..config }, &records, &[]).unwrap_err();
     assert!(negative.to_string().contains("l2"), "{negative}");
 }
+
+#[test]
+fn a_warm_started_path_reaches_each_cold_fits_optimum() {
+    let data = Dataset::load(&["data/test/seeds.jsonl"]).unwrap();
+    let records: Vec<&Record> = data.records().collect();
+    let configs: Vec<TrainConfig> = [1.0, 0.1, 0.03]
+        .iter()
+        .map(|&l2| TrainConfig {
+            l2,
+            min_count: 1,
+            gradient_tolerance: 1e-8,
+            max_iterations: 3000,
+            ..TrainConfig::default()
+        })
+        .collect();
+    let path = demarche::train::train_path(&configs, &records).unwrap();
+    for (config, warm) in configs.iter().zip(&path) {
+        let cold = train(config, &records, &[]).unwrap();
+        let (w, c) = (
+            warm.training().convergence.clone().unwrap(),
+            cold.training().convergence.clone().unwrap(),
+        );
+        assert!(relative(w.objective, c.objective) < 1e-9, "{w:?} {c:?}");
+        let mut wc = warm.classifier();
+        let mut cc = cold.classifier();
+        for r in &records {
+            let (p, q) = (wc.predict(&r.text), cc.predict(&r.text));
+            for k in 0..5 {
+                assert!((p.probabilities[k] - q.probabilities[k]).abs() < 1e-5);
+            }
+        }
+    }
+    // Only the L2 strength may vary along a path.
+    let mixed = [
+        configs[0].clone(),
+        TrainConfig {
+            min_count: 2,
+            ..configs[1].clone()
+        },
+    ];
+    assert!(demarche::train::train_path(&mixed, &records).is_err());
+}

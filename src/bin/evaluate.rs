@@ -9,10 +9,11 @@ use anyhow::bail;
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
-use demarche::evaluate::{cross_validate, evaluate_model, transfer};
+use demarche::evaluate::{cross_validate_with, evaluate_model, transfer, Progress};
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
 use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
 /// per-label precision/recall/F1, confusion matrix, claim detection, lenient accuracy,
@@ -131,7 +132,17 @@ fn run(args: Args) -> anyhow::Result<()> {
                 args.threads.max(1)
             );
         }
-        cross_validate(&config, &records, k, args.threads.max(1), mistakes)?
+        let progress = FoldProgress::new(args.quiet);
+        let evaluation = cross_validate_with(
+            &config,
+            &records,
+            k,
+            args.threads.max(1),
+            mistakes,
+            &progress,
+        );
+        progress.0.finish_and_clear();
+        evaluation?
     } else if args.transfer {
         let config = args.train_config()?;
         if !args.quiet {
@@ -201,6 +212,36 @@ fn command_line() -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Cross-validation's fits as a progress bar with an ETA (drawn only on a terminal).
+struct FoldProgress(ProgressBar);
+
+impl FoldProgress {
+    fn new(quiet: bool) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "cross-validation {bar:30} {pos}/{len} folds [{elapsed} elapsed, ETA {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        FoldProgress(bar)
+    }
+}
+
+impl Progress for FoldProgress {
+    fn planned(&self, n: usize) {
+        self.0.inc_length(n as u64);
+    }
+
+    fn fit_done(&self) {
+        self.0.inc(1);
+    }
 }
 
 fn main() -> ExitCode {

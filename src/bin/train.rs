@@ -2,15 +2,16 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
-use demarche::evaluate::{tune, Candidate, TuneGrid};
+use demarche::evaluate::{tune, Candidate, Progress, TuneGrid};
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::train::{train, Solver, TrainConfig};
 use demarche::Label;
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// Train the demarche classifier (bag of French stems → multinomial logistic
 /// regression) on labeled JSONL sentences, and write a self-describing model file.
@@ -109,22 +110,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut tuning = None;
     if args.tune {
         let grid = TuneGrid::default();
-        let quiet = args.quiet;
-        let progress = |c: &Candidate| {
-            if !quiet {
-                eprintln!(
-                    "train: tune [{}] l2 {} ngrams {} {} min count {}: CV macro-F1 {:.4} ± {:.4} ({:.0} s)",
-                    c.stage,
-                    c.l2,
-                    c.ngrams,
-                    c.weighting,
-                    c.min_count,
-                    c.cv_macro_f1,
-                    c.cv_macro_f1_std,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-        };
+        let progress = TuneProgress::new(args.quiet, started);
         let result = tune(
             &config,
             &records,
@@ -133,21 +119,30 @@ fn run(args: Args) -> anyhow::Result<()> {
             args.threads.max(1),
             &progress,
         )?;
+        progress.bar.finish_and_clear();
         if !args.quiet {
+            let c = &result.config;
             eprintln!(
-                "train: tuning chose l2 {}, ngrams {}, {}, min count {} (CV macro-F1 {:.4}) in {:.0} s; fitting…",
-                result.config.l2,
-                result.config.analyzer.ngrams,
-                result.config.analyzer.weighting,
-                result.config.min_count,
+                "train: tuning chose l2 {}, ngrams {}, {}, min count {}, constructed weight {}, fold verbs {}, none bias {} (CV macro-F1 {:.4}; {:.4} pooled with the bias) in {:.0} s; fitting…",
+                c.l2,
+                c.analyzer.ngrams,
+                c.analyzer.weighting,
+                c.min_count,
+                c.constructed_weight,
+                c.fold_verbs,
+                c.none_bias,
                 result.cv_macro_f1,
+                result.none_bias_pooled_macro_f1,
                 started.elapsed().as_secs_f64()
             );
         }
         config = result.config.clone();
         tuning = Some(result);
     }
-    let mut model = train(&config, &records, &files)?;
+    let spinner = fit_spinner(args.quiet, records.len());
+    let trained = train(&config, &records, &files);
+    spinner.finish_and_clear();
+    let mut model = trained?;
     if let Some(result) = &tuning {
         model.training_mut().tuning = Some(result.to_json());
     }
@@ -193,6 +188,84 @@ fn run(args: Args) -> anyhow::Result<()> {
         println!("model          {}", args.out.display());
     }
     Ok(())
+}
+
+/// A spinner with the time elapsed while the final fit runs (drawn only on a terminal).
+fn fit_spinner(quiet: bool, sentences: usize) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(
+        ProgressStyle::with_template("{spinner} fitting {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    spinner.set_message(format!("{sentences} sentences"));
+    spinner.enable_steady_tick(Duration::from_millis(200));
+    spinner
+}
+
+/// The tuning search as a progress bar over its fits, with an ETA, and a line per
+/// candidate (drawn only on a terminal; the lines always go to standard error).
+struct TuneProgress {
+    bar: ProgressBar,
+    quiet: bool,
+    started: Instant,
+}
+
+impl TuneProgress {
+    fn new(quiet: bool, started: Instant) -> Self {
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "tuning {bar:30} {pos}/{len} fits [{elapsed} elapsed, ETA {eta}]",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        TuneProgress {
+            bar,
+            quiet,
+            started,
+        }
+    }
+}
+
+impl Progress for TuneProgress {
+    fn planned(&self, n: usize) {
+        self.bar.inc_length(n as u64);
+    }
+
+    fn fit_done(&self) {
+        self.bar.inc(1);
+    }
+
+    fn candidate(&self, c: &Candidate) {
+        if !self.quiet {
+            let line = format!(
+                "train: tune [{}] l2 {} ngrams {} {} min count {} constructed weight {} fold verbs {}: CV macro-F1 {:.4} ± {:.4} ({:.0} s)",
+                c.stage,
+                c.l2,
+                c.ngrams,
+                c.weighting,
+                c.min_count,
+                c.constructed_weight,
+                c.fold_verbs,
+                c.cv_macro_f1,
+                c.cv_macro_f1_std,
+                self.started.elapsed().as_secs_f64()
+            );
+            // A bar not drawn (standard error is no terminal) would swallow the line.
+            if self.bar.is_hidden() {
+                eprintln!("{line}");
+            } else {
+                self.bar.println(line);
+            }
+        }
+    }
 }
 
 fn parse_weight(s: &str) -> Result<(PathBuf, f64), String> {

@@ -199,80 +199,172 @@ pub fn densify(rows: &[SparseVector], n_features: usize) -> Array2<f64> {
 /// Fits a model on `records`; `data_files` is recorded as provenance. Every label
 /// must have at least one training sentence.
 pub fn train(config: &TrainConfig, records: &[&Record], data_files: &[String]) -> Result<Model> {
-    config.validate()?;
-    let counts = label_counts(records.iter().copied());
-    if let Some(missing) = Label::ALL.iter().find(|l| counts[l.index()] == 0) {
-        return Err(Error::Training(format!(
-            "no training sentence is labeled {missing}: every label needs examples (counts: {})",
-            Label::ALL
-                .iter()
-                .map(|l| format!("{l} {}", counts[l.index()]))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let mut analyzer = config.analyzer.clone();
-    if config.fold_verbs {
-        analyzer.verb_folds = learn_verb_folds(records.iter().map(|r| r.text.as_str()));
-    }
-    let space = FeatureSpace::learn(
-        &analyzer,
-        records.iter().map(|r| r.text.as_str()),
-        config.min_count,
-    )?;
-    if space.is_empty() {
-        return Err(Error::Training(format!(
-            "no term occurs in at least {} sentences: lower --min-count or add data",
-            config.min_count
-        )));
-    }
-    let mut weights = record_weights(records)?;
-    for (w, r) in weights.iter_mut().zip(records) {
-        if r.source.as_deref() == Some("constructed") {
-            *w *= config.constructed_weight;
+    let prepared = Prepared::new(config, records)?;
+    let fitted = match config.solver {
+        Solver::Sparse => fit_sparse(
+            config,
+            &prepared.rows,
+            prepared.space.len(),
+            &prepared.labels,
+            &prepared.weights,
+            None,
+        )?,
+        Solver::Linfa => fit_linfa(
+            config,
+            &prepared.rows,
+            prepared.space.len(),
+            &prepared.labels,
+        )?,
+    };
+    prepared.into_model(config, records, data_files, fitted)
+}
+
+/// Fits `configs`, which differ only in their L2 strength, on `records` in the order
+/// given: one vocabulary and one feature matrix for all, and each fit starts from the
+/// previous one's optimum (a warm start), which saves most of the iterations when
+/// the strengths are close. Give the strongest first: its optimum is the nearest to
+/// zero and the quickest to reach.
+pub fn train_path(configs: &[TrainConfig], records: &[&Record]) -> Result<Vec<Model>> {
+    let Some(first) = configs.first() else {
+        return Ok(Vec::new());
+    };
+    for c in configs {
+        let same = TrainConfig {
+            l2: first.l2,
+            ..c.clone()
+        };
+        if same != *first {
+            return Err(Error::Config(
+                "a warm-started path varies the L2 strength only".into(),
+            ));
+        }
+        if c.solver != Solver::Sparse {
+            return Err(Error::Config("warm starts need the sparse solver".into()));
         }
     }
-    if config.solver == Solver::Linfa && weights.iter().any(|&w| w != 1.0) {
-        return Err(Error::Config(
-            "the linfa solver takes no sentence weights: use the sparse solver".into(),
-        ));
+    let prepared = Prepared::new(first, records)?;
+    let mut warm: Option<Vec<f64>> = None;
+    let mut models = Vec::with_capacity(configs.len());
+    for config in configs {
+        let fitted = fit_sparse(
+            config,
+            &prepared.rows,
+            prepared.space.len(),
+            &prepared.labels,
+            &prepared.weights,
+            warm.take(),
+        )?;
+        let mut next = fitted.0.clone();
+        next.extend_from_slice(&fitted.1);
+        warm = Some(next);
+        models.push(prepared.into_model(config, records, &[], fitted)?);
     }
-    let rows = featurize_all(&space, records);
-    let labels: Vec<Label> = records.iter().map(|r| r.label).collect();
-    let (weights_flat, mut intercepts, convergence) = match config.solver {
-        Solver::Sparse => fit_sparse(config, &rows, space.len(), &labels, &weights, None)?,
-        Solver::Linfa => fit_linfa(config, &rows, space.len(), &labels)?,
-    };
-    let largest = weights_flat.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-    if largest < 1e-9 {
-        return Err(Error::Training(format!(
-            "l2 {} is so large that every term weight is zero (largest |w| = {largest:.1e}): the model would ignore the text; lower --l2",
-            config.l2
-        )));
+    Ok(models)
+}
+
+/// What every fit on `records` shares: the vocabulary, the sparse rows, the labels
+/// and the sentence weights.
+struct Prepared {
+    space: FeatureSpace,
+    rows: Vec<SparseVector>,
+    labels: Vec<Label>,
+    weights: Vec<f64>,
+    counts: [usize; Label::COUNT],
+}
+
+impl Prepared {
+    fn new(config: &TrainConfig, records: &[&Record]) -> Result<Prepared> {
+        config.validate()?;
+        let counts = label_counts(records.iter().copied());
+        if let Some(missing) = Label::ALL.iter().find(|l| counts[l.index()] == 0) {
+            return Err(Error::Training(format!(
+                "no training sentence is labeled {missing}: every label needs examples (counts: {})",
+                Label::ALL
+                    .iter()
+                    .map(|l| format!("{l} {}", counts[l.index()]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let mut analyzer = config.analyzer.clone();
+        if config.fold_verbs {
+            analyzer.verb_folds = learn_verb_folds(records.iter().map(|r| r.text.as_str()));
+        }
+        let space = FeatureSpace::learn(
+            &analyzer,
+            records.iter().map(|r| r.text.as_str()),
+            config.min_count,
+        )?;
+        if space.is_empty() {
+            return Err(Error::Training(format!(
+                "no term occurs in at least {} sentences: lower --min-count or add data",
+                config.min_count
+            )));
+        }
+        let mut weights = record_weights(records)?;
+        for (w, r) in weights.iter_mut().zip(records) {
+            if r.source.as_deref() == Some("constructed") {
+                *w *= config.constructed_weight;
+            }
+        }
+        if config.solver == Solver::Linfa && weights.iter().any(|&w| w != 1.0) {
+            return Err(Error::Config(
+                "the linfa solver takes no sentence weights: use the sparse solver".into(),
+            ));
+        }
+        let rows = featurize_all(&space, records);
+        let labels: Vec<Label> = records.iter().map(|r| r.label).collect();
+        Ok(Prepared {
+            space,
+            rows,
+            labels,
+            weights,
+            counts,
+        })
     }
-    intercepts[Label::NoClaim.index()] += config.none_bias;
-    let info = TrainingInfo {
-        constructed_weight: config.constructed_weight,
-        none_bias: config.none_bias,
-        convergence: Some(convergence),
-        l2: config.l2,
-        max_iterations: config.max_iterations,
-        min_count: config.min_count,
-        sentences: records.len(),
-        per_label: Label::ALL.iter().map(|&l| (l, counts[l.index()])).collect(),
-        data_sha256: fingerprint(records.iter().copied()),
-        data_files: data_files.to_vec(),
-        training_accuracy: 0.0,
-        tuning: None,
-    };
-    let mut model = Model::new(space, weights_flat, intercepts, info)?;
-    let correct = rows
-        .iter()
-        .zip(records)
-        .filter(|(row, r)| model.predict_row(row).label == r.label)
-        .count();
-    model.training_mut().training_accuracy = correct as f64 / records.len() as f64;
-    Ok(model)
+
+    /// The model of one fit.
+    fn into_model(
+        &self,
+        config: &TrainConfig,
+        records: &[&Record],
+        data_files: &[String],
+        fitted: Fitted,
+    ) -> Result<Model> {
+        let (weights_flat, mut intercepts, convergence) = fitted;
+        let largest = weights_flat.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+        if largest < 1e-9 {
+            return Err(Error::Training(format!(
+                "l2 {} is so large that every term weight is zero (largest |w| = {largest:.1e}): the model would ignore the text; lower --l2",
+                config.l2
+            )));
+        }
+        intercepts[Label::NoClaim.index()] += config.none_bias;
+        let counts = self.counts;
+        let info = TrainingInfo {
+            constructed_weight: config.constructed_weight,
+            none_bias: config.none_bias,
+            convergence: Some(convergence),
+            l2: config.l2,
+            max_iterations: config.max_iterations,
+            min_count: config.min_count,
+            sentences: records.len(),
+            per_label: Label::ALL.iter().map(|&l| (l, counts[l.index()])).collect(),
+            data_sha256: fingerprint(records.iter().copied()),
+            data_files: data_files.to_vec(),
+            training_accuracy: 0.0,
+            tuning: None,
+        };
+        let mut model = Model::new(self.space.clone(), weights_flat, intercepts, info)?;
+        let correct = self
+            .rows
+            .iter()
+            .zip(records)
+            .filter(|(row, r)| model.predict_row(row).label == r.label)
+            .count();
+        model.training_mut().training_accuracy = correct as f64 / records.len() as f64;
+        Ok(model)
+    }
 }
 
 /// Each record's weight (1 when it has none); every weight must be finite and > 0.
