@@ -216,7 +216,7 @@ pub fn train(config: &TrainConfig, records: &[&Record], data_files: &[String]) -
             &prepared.labels,
         )?,
     };
-    prepared.into_model(config, records, data_files, fitted)
+    prepared.model_of(config, records, data_files, fitted)
 }
 
 /// Fits `configs`, which differ only in their L2 strength, on `records` in the order
@@ -257,7 +257,7 @@ pub fn train_path(configs: &[TrainConfig], records: &[&Record]) -> Result<Vec<Mo
         let mut next = fitted.0.clone();
         next.extend_from_slice(&fitted.1);
         warm = Some(next);
-        models.push(prepared.into_model(config, records, &[], fitted)?);
+        models.push(prepared.model_of(config, records, &[], fitted)?);
     }
     Ok(models)
 }
@@ -324,7 +324,7 @@ impl Prepared {
     }
 
     /// The model of one fit.
-    fn into_model(
+    fn model_of(
         &self,
         config: &TrainConfig,
         records: &[&Record],
