@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""The peers' accuracy on each test split, trained on the same training data as
+demarche: the rows of the README's Results tables.
+
+Peers (the same recipes as compare.py): scikit-learn (PyStemmer stems and stem
+pairs, binary, min_df 2, L2-normalized, LogisticRegression C=1) and fastText
+supervised (word bigrams, 25 epochs). Each is trained on data/train (constructed and
+real training sentences) and scored on the real test split, the seed articles and the
+constructed test batches: macro-F1 over the five labels, claim-detection F1 (any act
+vs none), and F1 per label. Nothing here is tuned on a test split: the settings are
+compare.py's, fixed before the real data existed.
+
+Setup:  pip install -r benches/peers/requirements.txt
+Run:    python3 benches/peers/accuracy.py [--json OUT]
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[var] = "1"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare import FT_ARGS, LABELS, StemAnalyzer, ft_text, jsonl_under, read_jsonl  # noqa: E402
+
+import fasttext  # noqa: E402
+from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import Normalizer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SPLITS = {
+    "real test": ["data/test/real"],
+    "seed articles": ["data/test/seeds.jsonl"],
+    "constructed test": ["data/test/constructed"],
+}
+
+
+def load(paths):
+    files = []
+    for p in paths:
+        p = ROOT / p
+        files.extend(jsonl_under(p) if p.is_dir() else [p])
+    return read_jsonl(files)
+
+
+def figures(gold, predicted):
+    claim_gold = [g != "none" for g in gold]
+    claim_pred = [p != "none" for p in predicted]
+    per_label = f1_score(gold, predicted, labels=LABELS, average=None, zero_division=0)
+    return {
+        "macro_f1": f1_score(gold, predicted, labels=LABELS, average="macro", zero_division=0),
+        "claim_f1": f1_score(claim_gold, claim_pred, zero_division=0),
+        "per_label_f1": dict(zip(LABELS, map(float, per_label))),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", help="write the figures as JSON here")
+    args = parser.parse_args()
+    train = load(["data/train"])
+    texts = [r["text"] for r in train]
+    labels = [r["label"] for r in train]
+    pipe = make_pipeline(
+        CountVectorizer(analyzer=StemAnalyzer(), min_df=2, binary=True),
+        Normalizer(),
+        LogisticRegression(C=1.0, max_iter=1000),
+    )
+    pipe.fit(texts, labels)
+    with tempfile.TemporaryDirectory() as work:
+        train_file = Path(work) / "train.txt"
+        train_file.write_text(
+            "".join(f"__label__{r['label']} {ft_text(r['text'])}\n" for r in train),
+            encoding="utf-8")
+        ft = fasttext.train_supervised(input=str(train_file), verbose=0, **FT_ARGS)
+    out = {}
+    print(f"trained on data/train: {len(train)} sentences")
+    print("| split | system | macro-F1 | claim F1 | " + " | ".join(LABELS) + " |")
+    print("|---|---|---:|---:|" + "---:|" * len(LABELS))
+    for split, paths in SPLITS.items():
+        test = load(paths)
+        gold = [r["label"] for r in test]
+        predictions = {
+            "scikit-learn": list(pipe.predict([r["text"] for r in test])),
+            # Lists, not single strings: fastText's single-string predict breaks under numpy 2.
+            "fastText": [p[0].replace("__label__", "")
+                         for p in ft.predict([ft_text(r["text"]) for r in test])[0]],
+        }
+        for system, predicted in predictions.items():
+            f = figures(gold, predicted)
+            out.setdefault(split, {})[system] = f
+            per = " | ".join(f"{f['per_label_f1'][l]:.3f}" for l in LABELS)
+            print(f"| {split} | {system} | {f['macro_f1']:.3f} | {f['claim_f1']:.3f} | {per} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
