@@ -1097,10 +1097,12 @@ pub struct Candidate {
     pub constructed_weight: f64,
     /// Verb folding.
     pub fold_verbs: bool,
-    /// The none bias (0 while the stages run).
+    /// The none bias it was judged with (chosen on its pooled out-of-fold predictions).
     pub none_bias: f64,
-    /// Mean macro-F1 over the folds.
+    /// Mean macro-F1 over the folds, with that bias.
     pub cv_macro_f1: f64,
+    /// Mean macro-F1 over the folds without the bias.
+    pub cv_macro_f1_without_bias: f64,
     /// Its sample standard deviation over the folds.
     pub cv_macro_f1_std: f64,
 }
@@ -1110,10 +1112,8 @@ pub struct Candidate {
 pub struct Tuning {
     /// The winning configuration.
     pub config: TrainConfig,
-    /// Its CV macro-F1 (mean over folds, before the none bias).
+    /// Its CV macro-F1 (mean over folds, with its none bias).
     pub cv_macro_f1: f64,
-    /// The pooled out-of-fold macro-F1 with the chosen none bias.
-    pub none_bias_pooled_macro_f1: f64,
     /// Every candidate tried, in order.
     pub candidates: Vec<Candidate>,
     /// Number of folds.
@@ -1127,7 +1127,7 @@ impl Tuning {
     /// file stays reproducible).
     pub fn to_json(&self) -> serde_json::Value {
         json!({
-            "method": format!("staged search by grouped {}-fold cross-validation (folds over real-news articles when the data has some, scored on them): l2 first (a warm-started path per fold; stepping beyond the grid, ×/÷ 3 up to {EDGE_STEPS} times, when the best is on its edge), then ngrams, weighting, min_count, constructed_weight, fold_verbs one at a time, each adopted only if it raises the mean macro-F1 by at least {MIN_GAIN}; last the none bias on the winner's pooled out-of-fold predictions", self.k),
+            "method": format!("staged search by grouped {}-fold cross-validation (folds over real-news articles when the data has some, scored on them): l2 first (a warm-started path per fold; stepping beyond the grid, ×/÷ 3 up to {EDGE_STEPS} times, when the best is on its edge), then ngrams, weighting, min_count, constructed_weight, fold_verbs one at a time, each adopted only if it raises the mean macro-F1 by at least {MIN_GAIN}; every candidate judged with the none bias that is best on its pooled out-of-fold predictions", self.k),
             "metric": "macro_f1 (mean over folds)",
             "folds": self.k,
             "min_gain": MIN_GAIN,
@@ -1143,7 +1143,6 @@ impl Tuning {
                 "none_bias": self.config.none_bias,
             },
             "cv_macro_f1": self.cv_macro_f1,
-            "none_bias_pooled_macro_f1": self.none_bias_pooled_macro_f1,
         })
     }
 }
@@ -1204,6 +1203,46 @@ pub fn tune(
     };
     let mut seen: HashMap<Key, Candidate> = HashMap::new();
     let mut candidates: Vec<Candidate> = Vec::new();
+    // A candidate's score: the mean macro-F1 over the folds, with the none bias that
+    // maximizes macro-F1 on its pooled out-of-fold predictions when the bias is tuned
+    // (an intercept shift moves every prediction alike, so it needs no refit). Judging
+    // every setting with its best bias keeps the search from preferring settings that
+    // only move the threshold.
+    let judge = |stage: &str,
+                 config: &TrainConfig,
+                 per_fold: &[(Vec<&Record>, Vec<Prediction>)]| {
+        let bias = if grid.tune_none_bias {
+            let test: Vec<&Record> = per_fold.iter().flat_map(|f| f.0.iter().copied()).collect();
+            let predictions: Vec<Prediction> =
+                per_fold.iter().flat_map(|f| f.1.iter().copied()).collect();
+            best_none_bias(&test, &predictions).0
+        } else {
+            0.0
+        };
+        let values: Vec<f64> = per_fold
+            .iter()
+            .map(|(test, predictions)| {
+                let shifted: Vec<Prediction> =
+                    predictions.iter().map(|p| shift_none(p, bias)).collect();
+                score(test, &shifted)
+            })
+            .collect();
+        let (mean, std) = mean_std(&values);
+        let unshifted: Vec<f64> = per_fold.iter().map(|(t, p)| score(t, p)).collect();
+        Candidate {
+            stage: stage.to_string(),
+            l2: config.l2,
+            ngrams: config.analyzer.ngrams,
+            weighting: config.analyzer.weighting,
+            min_count: config.min_count,
+            constructed_weight: config.constructed_weight,
+            fold_verbs: config.fold_verbs,
+            none_bias: bias,
+            cv_macro_f1: mean,
+            cv_macro_f1_std: std,
+            cv_macro_f1_without_bias: mean_std(&unshifted).0,
+        }
+    };
     // Stage 1: L2 over its grid; best mean wins, ties to the earlier grid value. Each
     // fold fits the whole grid as one warm-started path, strongest L2 first, on one
     // vocabulary and feature matrix.
@@ -1217,33 +1256,22 @@ pub fn tune(
     let path_configs: Vec<TrainConfig> =
         path_order.iter().map(|&i| l2_configs[i].clone()).collect();
     progress.planned(k * path_configs.len());
-    let per_fold: Vec<Vec<f64>> = run_parallel(k, threads, |f| {
+    type FoldPredictions<'r> = (Vec<&'r Record>, Vec<Prediction>);
+    let per_fold: Vec<Vec<FoldPredictions>> = run_parallel(k, threads, |f| {
         let (test, train_side) = fold_sides(f);
         let models = crate::train::train_path(&path_configs, &train_side)
             .map_err(|e| Error::Training(format!("fold {f}: {e}")))?;
-        let mut scores = vec![0.0; path_configs.len()];
+        let mut out: Vec<FoldPredictions> = vec![(Vec::new(), Vec::new()); path_configs.len()];
         for (j, model) in models.iter().enumerate() {
-            scores[path_order[j]] = score(&test, &predict_all(model, &test));
+            out[path_order[j]] = (test.clone(), predict_all(model, &test));
             progress.fit_done();
         }
-        Ok(scores)
+        Ok(out)
     })?;
     let mut scored = Vec::new();
     for (i, config) in l2_configs.iter().enumerate() {
-        let values: Vec<f64> = per_fold.iter().map(|s| s[i]).collect();
-        let (mean, std) = mean_std(&values);
-        let candidate = Candidate {
-            stage: "l2".to_string(),
-            l2: config.l2,
-            ngrams: config.analyzer.ngrams,
-            weighting: config.analyzer.weighting,
-            min_count: config.min_count,
-            constructed_weight: config.constructed_weight,
-            fold_verbs: config.fold_verbs,
-            none_bias: config.none_bias,
-            cv_macro_f1: mean,
-            cv_macro_f1_std: std,
-        };
+        let folds_of: Vec<FoldPredictions> = per_fold.iter().map(|f| f[i].clone()).collect();
+        let candidate = judge("l2", config, &folds_of);
         progress.candidate(&candidate);
         candidates.push(candidate.clone());
         seen.insert(key(config), candidate.clone());
@@ -1264,22 +1292,10 @@ pub fn tune(
             let out = run_fold(&fresh[c], records, &folds, f)?;
             progress.fit_done();
             let test: Vec<&Record> = out.test.iter().map(|&i| records[i]).collect();
-            Ok(score(&test, &out.predictions))
+            Ok((test, out.predictions))
         })?;
         for (c, config) in fresh.iter().enumerate() {
-            let (mean, std) = mean_std(&outputs[c * k..(c + 1) * k]);
-            let candidate = Candidate {
-                stage: stage.to_string(),
-                l2: config.l2,
-                ngrams: config.analyzer.ngrams,
-                weighting: config.analyzer.weighting,
-                min_count: config.min_count,
-                constructed_weight: config.constructed_weight,
-                fold_verbs: config.fold_verbs,
-                none_bias: config.none_bias,
-                cv_macro_f1: mean,
-                cv_macro_f1_std: std,
-            };
+            let candidate = judge(stage, config, &outputs[c * k..(c + 1) * k]);
             progress.candidate(&candidate);
             candidates.push(candidate.clone());
             seen.insert(key(config), candidate);
@@ -1362,33 +1378,11 @@ pub fn tune(
             best_score = scored[w].cv_macro_f1;
         }
     }
-    // Last, the none bias: shifting an intercept moves every prediction alike, so the
-    // winner's out-of-fold predictions are re-scored for each shift without refitting.
-    let mut none_bias_f1 = best_score;
-    if grid.tune_none_bias {
-        progress.planned(k);
-        let outputs = run_parallel(k, threads, |f| {
-            let out = run_fold(&best, records, &folds, f)?;
-            progress.fit_done();
-            Ok(out)
-        })?;
-        let mut test: Vec<&Record> = Vec::new();
-        let mut predictions: Vec<Prediction> = Vec::new();
-        for out in &outputs {
-            test.extend(out.test.iter().map(|&i| records[i]));
-            predictions.extend(out.predictions.iter().copied());
-        }
-        let pooled = score(&test, &predictions);
-        let (bias, f1) = best_none_bias(&test, &predictions);
-        if f1 >= pooled + MIN_GAIN {
-            best.none_bias = bias;
-            none_bias_f1 = f1;
-        }
-    }
+    // The winner keeps the none bias it was judged with.
+    best.none_bias = seen[&key(&best)].none_bias;
     Ok(Tuning {
         config: best,
         cv_macro_f1: best_score,
-        none_bias_pooled_macro_f1: none_bias_f1,
         candidates,
         k,
         grid: grid.clone(),

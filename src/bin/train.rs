@@ -123,7 +123,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         if !args.quiet {
             let c = &result.config;
             eprintln!(
-                "train: tuning chose l2 {}, ngrams {}, {}, min count {}, constructed weight {}, fold verbs {}, none bias {} (CV macro-F1 {:.4}; {:.4} pooled with the bias) in {:.0} s; fitting…",
+                "train: tuning chose l2 {}, ngrams {}, {}, min count {}, constructed weight {}, fold verbs {}, none bias {} (CV macro-F1 {:.4}) in {:.0} s; fitting…",
                 c.l2,
                 c.analyzer.ngrams,
                 c.analyzer.weighting,
@@ -132,7 +132,6 @@ fn run(args: Args) -> anyhow::Result<()> {
                 c.fold_verbs,
                 c.none_bias,
                 result.cv_macro_f1,
-                result.none_bias_pooled_macro_f1,
                 started.elapsed().as_secs_f64()
             );
         }
@@ -246,7 +245,7 @@ impl Progress for TuneProgress {
     fn candidate(&self, c: &Candidate) {
         if !self.quiet {
             let line = format!(
-                "train: tune [{}] l2 {} ngrams {} {} min count {} constructed weight {} fold verbs {}: CV macro-F1 {:.4} ± {:.4} ({:.0} s)",
+                "train: tune [{}] l2 {} ngrams {} {} min count {} constructed weight {} fold verbs {}: CV macro-F1 {:.4} ± {:.4} with none bias {} ({:.4} without) ({:.0} s)",
                 c.stage,
                 c.l2,
                 c.ngrams,
@@ -256,6 +255,8 @@ impl Progress for TuneProgress {
                 c.fold_verbs,
                 c.cv_macro_f1,
                 c.cv_macro_f1_std,
+                c.none_bias,
+                c.cv_macro_f1_without_bias,
                 self.started.elapsed().as_secs_f64()
             );
             // A bar not drawn (standard error is no terminal) would swallow the line.
