@@ -107,6 +107,11 @@ impl Entry {
 /// endless input: at most 2¹⁹ table slots of 24 bytes (13 MB) per thread.
 const MAX_CACHED_CHUNKS: usize = 1 << 18;
 
+/// Past this many bytes of long keys and cached words the cache is emptied too: a
+/// count of entries alone would let 2¹⁸ chunks of 64 KB each (hostile input with
+/// no spaces) hold gigabytes.
+const MAX_CACHED_BYTES: usize = 1 << 24;
+
 /// Longest chunk packed into a `u128` key (the last byte holds the length): a
 /// lookup then compares two machine words, with no pointer to follow.
 const SHORT: usize = 15;
@@ -267,12 +272,15 @@ pub(crate) struct ChunkCache {
     negation: Negation,
     /// [`MAX_CACHED_CHUNKS`], lower in tests.
     limit: usize,
+    /// Bytes held by the keys of `long` and `words`, and by `units`.
+    bytes: usize,
 }
 
 impl ChunkCache {
     pub(crate) fn new(negation: Negation) -> Self {
         ChunkCache {
             limit: MAX_CACHED_CHUNKS,
+            bytes: 0,
             short: FlatMap::default(),
             long: FxHashMap::default(),
             units: Vec::new(),
@@ -396,6 +404,7 @@ impl ChunkCache {
                 return entry;
             }
             let entry = self.build(space, chunk);
+            self.bytes += chunk.len();
             self.long.insert(chunk.into(), entry);
             entry
         }
@@ -406,11 +415,12 @@ impl ChunkCache {
     #[inline(never)]
     fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
         const SLOW: Entry = Entry(Entry::SLOW);
-        if self.short.len() + self.long.len() >= self.limit {
+        if self.short.len() + self.long.len() >= self.limit || self.bytes >= MAX_CACHED_BYTES {
             self.short.clear();
             self.long.clear();
             self.units.clear();
             self.words.clear();
+            self.bytes = 0;
         }
         // Chunks end next to ASCII bytes, so a chunk of valid text is valid text.
         let Ok(text) = std::str::from_utf8(chunk) else {
@@ -423,6 +433,7 @@ impl ChunkCache {
         let mut builder = Builder {
             units: &mut self.units,
             words: &mut self.words,
+            bytes: &mut self.bytes,
             stemmer: &self.stemmer,
             space,
         };
@@ -445,6 +456,7 @@ impl ChunkCache {
 /// Collects the units of one chunk.
 struct Builder<'a> {
     units: &'a mut Vec<Unit>,
+    bytes: &'a mut usize,
     words: &'a mut FxHashMap<Box<str>, [u32; 2]>,
     stemmer: &'a Stemmer,
     space: &'a FeatureSpace,
@@ -457,10 +469,12 @@ impl ScanSink for Builder<'_> {
             Some(&ids) => ids,
             None => {
                 let ids = self.space.stem_ids(&self.stemmer.stem(word));
+                *self.bytes += word.len();
                 self.words.insert(word.into(), ids);
                 ids
             }
         };
+        *self.bytes += std::mem::size_of::<Unit>();
         self.units.push(Unit {
             ids,
             role: NegationRole::of(word),
