@@ -9,7 +9,7 @@ use anyhow::bail;
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
-use demarche::evaluate::{cross_validate, evaluate_model, transfer};
+use demarche::evaluate::{cross_validate, evaluate_model, training_overlap, transfer};
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
 use demarche::train::TrainConfig;
 
@@ -27,7 +27,7 @@ use demarche::train::TrainConfig;
     about,
     long_about,
     after_long_help = "Examples:\n  \
-    evaluate --data data/test                     score models/demarche.json on the test split\n  \
+    evaluate --model models/train-split.json --data data/test\n                                                score a model trained on data/train only\n  \
     evaluate --data data/train --cv 5             grouped 5-fold CV of the training protocol\n  \
     evaluate --data data/train --data data/test/seeds.jsonl --transfer\n                                                constructed → real news"
 )]
@@ -53,7 +53,7 @@ struct Args {
     #[arg(long)]
     transfer: bool,
     /// With --cv/--transfer: L2 regularisation strength.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     l2: Option<f64>,
     /// With --cv/--transfer: keep terms found in at least this many sentences.
     #[arg(long)]
@@ -106,6 +106,7 @@ impl Args {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
+    demarche::stream::check_threads(args.threads)?;
     let data = Dataset::load(&args.data)?;
     let records: Vec<_> = data.records().collect();
     let evaluation = if let Some(k) = args.cv {
@@ -144,7 +145,15 @@ fn run(args: Args) -> anyhow::Result<()> {
                 anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
             }
         })?;
-        evaluate_model(&model, &records, args.errors)
+        let mut evaluation = evaluate_model(&model, &records, args.errors);
+        if let Some(note) = training_overlap(&model, &records, &data.files) {
+            eprintln!("evaluate: WARNING: {note}");
+            evaluation
+                .report
+                .notes
+                .insert(0, format!("WARNING: {note}"));
+        }
+        evaluation
     };
     let text = match args.format.as_str() {
         "json" => serde_json::to_string_pretty(&evaluation)? + "\n",
@@ -163,7 +172,15 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // Usage errors exit 1 like every other error (clap's own code is 2).
+            let _ = e.print();
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("evaluate: {e:#}");
