@@ -401,7 +401,7 @@ fn check_ranges(
         .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= MAX_IDF))
     {
         return Err(format!(
-            "idf value {v} of term {i} is out of range (expected a finite number in (0, {MAX_IDF}])"
+            "idf value {v:?} of term {i} is out of range (expected a finite number in (0, {MAX_IDF}])"
         ));
     }
     let ok = |w: &f64| w.is_finite() && w.abs() <= MAX_WEIGHT;
@@ -748,5 +748,76 @@ mod tests {
             assert_eq!(old.scores(sentence), expected, "{sentence}");
         }
         assert!(old.generation < 10);
+    }
+
+    #[test]
+    fn any_finite_weights_give_finite_probabilities_summing_to_one() {
+        let base = model();
+        for big in [1e6, 1e300, f64::MAX] {
+            let weights: Vec<f64> = (0..base.space.len() * Label::COUNT)
+                .map(|k| if k % 3 == 0 { big } else { -big })
+                .collect();
+            let m = Model::new(
+                base.space.clone(),
+                weights,
+                [big, -big, 0.0, big, -big],
+                base.training.clone(),
+            )
+            .unwrap();
+            let mut classifier = m.classifier();
+            for sentence in ["Moscou exige le retrait", "Paris refuse", "", "rien"] {
+                let p = classifier.predict(sentence);
+                assert!(p.probabilities.iter().all(|x| x.is_finite() && *x >= 0.0));
+                let sum: f64 = p.probabilities.iter().sum();
+                assert!((sum - 1.0).abs() < 1e-12, "{big} {sentence:?}: {p:?}");
+                assert!(
+                    p.confidence() > 0.0,
+                    "the label has the largest probability"
+                );
+                assert_eq!(classifier.label(sentence), p.label);
+            }
+        }
+        for scores in [
+            [f64::NAN; Label::COUNT],
+            [
+                f64::INFINITY,
+                f64::NAN,
+                0.0,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ],
+            [f64::NEG_INFINITY, f64::NAN, f64::NEG_INFINITY, -1.0, -1e308],
+        ] {
+            let p = softmax(scores);
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{p:?}");
+            assert!(p[argmax(&scores).index()] >= p.iter().copied().fold(0.0, f64::max));
+        }
+    }
+
+    #[test]
+    fn save_refuses_symbolic_links_and_special_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.json");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let m = model();
+        for path in [link.as_path(), Path::new("/dev/null"), dir.path()] {
+            match m.save(path) {
+                Err(Error::Input { message, .. }) => assert!(
+                    message.contains("symbolic link") || message.contains("not a regular file"),
+                    "{message}"
+                ),
+                other => panic!("{}: {other:?}", path.display()),
+            }
+        }
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        // A regular file is replaced.
+        m.save(&target).unwrap();
+        assert!(Model::load(&target).is_ok());
     }
 }

@@ -353,6 +353,9 @@ fn for_each_line(
     // The line being read was reported as not UTF-8: the rest of it is dropped.
     let mut dropping = false;
     let mut at_start = true;
+    // The line of the last piece handed out: if the input ends right after it,
+    // the line still needs its end.
+    let mut piece_of = 0;
     loop {
         if filled == buf.len() {
             if buf.len() < max_piece {
@@ -374,6 +377,7 @@ fn for_each_line(
                         if !dropping {
                             let text = std::str::from_utf8(&buf[..end]).expect("checked");
                             sink.piece(line_no + 1, text, false)?;
+                            piece_of = line_no + 1;
                         }
                         buf.copy_within(end..filled, 0);
                         filled -= end;
@@ -397,14 +401,25 @@ fn for_each_line(
                 Err(e) => return Err(Error::io(name, e)),
             }
         };
-        if n == 0 {
-            // End of input: what is left is a last line without a line end.
-            if filled > 0 {
+        filled += n;
+        let eof = n == 0;
+        if at_start {
+            if filled < 3 && !eof {
+                continue;
+            }
+            at_start = false;
+            if buf[..filled].starts_with(crate::UTF8_BOM) {
+                buf.copy_within(3..filled, 0);
+                filled -= 3;
+            }
+            scanned = 0;
+        }
+        if eof {
+            // End of input: complete lines (if the input was too short to be
+            // scanned before), then a last line without a line end.
+            filled -= complete_lines(&mut buf, filled, &mut line_no, &mut dropping, sink)?;
+            if filled > 0 || piece_of == line_no + 1 {
                 line_no += 1;
-                if at_start && buf[..filled] == crate::UTF8_BOM[..filled.min(3)] {
-                    // A lone (or partial) byte-order mark and nothing else.
-                    return Ok(());
-                }
                 if !dropping {
                     match utf8(strip_cr(&buf[..filled])) {
                         Ok(line) => sink.piece(line_no, line, true)?,
@@ -414,63 +429,65 @@ fn for_each_line(
             }
             return Ok(());
         }
-        filled += n;
-        if at_start {
-            if filled < 3 {
-                continue;
-            }
-            at_start = false;
-            if buf.starts_with(crate::UTF8_BOM) {
-                buf.copy_within(3..filled, 0);
-                filled -= 3;
-            }
-            scanned = 0;
-        }
-        let Some(last) = memchr::memrchr(b'\n', &buf[scanned..filled]) else {
+        if memchr::memchr(b'\n', &buf[scanned..filled]).is_none() {
             scanned = filled;
             continue;
-        };
-        let whole = scanned + last + 1;
-        // Complete lines: `\n` is ASCII, so they are UTF-8 one by one exactly when
-        // they are as a whole; a run with an invalid byte is split around its line.
-        let mut start = 0;
-        while start < whole {
-            let region = &buf[start..whole];
-            let (text, bad_at) = match utf8(region) {
-                Ok(text) => (text, None),
-                Err(valid_up_to) => (
-                    std::str::from_utf8(&region[..valid_up_to]).expect("valid prefix"),
-                    Some(valid_up_to),
-                ),
-            };
-            let mut line_start = 0;
-            for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
-                line_no += 1;
-                let line = &text[line_start..end];
-                if dropping {
-                    dropping = false;
-                } else {
-                    sink.piece(line_no, line.strip_suffix('\r').unwrap_or(line), true)?;
-                }
-                line_start = end + 1;
-            }
-            let Some(bad_at) = bad_at else { break };
-            // The line holding the invalid byte, up to its line end.
-            line_no += 1;
-            if dropping {
-                dropping = false;
-            } else {
-                sink.bad_line(line_no)?;
-            }
-            let to_end = memchr::memchr(b'\n', &region[bad_at..]).expect("ends with \\n");
-            start += bad_at + to_end + 1;
         }
-        buf.copy_within(whole..filled, 0);
-        filled -= whole;
+        filled -= complete_lines(&mut buf, filled, &mut line_no, &mut dropping, sink)?;
         scanned = filled;
     }
 }
 
+/// Hands out the complete lines of `buf[..filled]` and moves what follows the
+/// last line end to the front; returns the number of bytes handed out. `\n` is
+/// ASCII, so complete lines are UTF-8 one by one exactly when they are as a whole;
+/// a run with an invalid byte is split around its line.
+fn complete_lines(
+    buf: &mut [u8],
+    filled: usize,
+    line_no: &mut usize,
+    dropping: &mut bool,
+    sink: &mut dyn LineSink,
+) -> Result<usize> {
+    let Some(last) = memchr::memrchr(b'\n', &buf[..filled]) else {
+        return Ok(0);
+    };
+    let whole = last + 1;
+    let mut start = 0;
+    while start < whole {
+        let region = &buf[start..whole];
+        let (text, bad_at) = match utf8(region) {
+            Ok(text) => (text, None),
+            Err(valid_up_to) => (
+                std::str::from_utf8(&region[..valid_up_to]).expect("valid prefix"),
+                Some(valid_up_to),
+            ),
+        };
+        let mut line_start = 0;
+        for end in memchr::memchr_iter(b'\n', text.as_bytes()) {
+            *line_no += 1;
+            let line = &text[line_start..end];
+            if *dropping {
+                *dropping = false;
+            } else {
+                sink.piece(*line_no, line.strip_suffix('\r').unwrap_or(line), true)?;
+            }
+            line_start = end + 1;
+        }
+        let Some(bad_at) = bad_at else { break };
+        // The line holding the invalid byte, up to its line end.
+        *line_no += 1;
+        if *dropping {
+            *dropping = false;
+        } else {
+            sink.bad_line(*line_no)?;
+        }
+        let to_end = memchr::memchr(b'\n', &region[bad_at..]).expect("ends with \\n");
+        start += bad_at + to_end + 1;
+    }
+    buf.copy_within(whole..filled, 0);
+    Ok(whole)
+}
 fn strip_cr(bytes: &[u8]) -> &[u8] {
     bytes.strip_suffix(b"\r").unwrap_or(bytes)
 }
@@ -1271,5 +1288,205 @@ mod tests {
                 vec![(id("\"c\""), String::new())],
             ]
         );
+    }
+
+    /// The sentences (and ids) `read_batches_into` gives for `content` read as
+    /// `format`, with its summary and notices.
+    fn read_all(
+        content: &[u8],
+        format: InputFormat,
+        on_error: OnError,
+    ) -> (Result<Summary>, Vec<(Option<String>, String)>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in");
+        std::fs::write(&path, content).unwrap();
+        let options = Options {
+            on_error,
+            ..Options::default()
+        };
+        let notices = std::sync::Mutex::new(Vec::new());
+        let mut got = Vec::new();
+        let result = read_batches_into(
+            &Source::File(path),
+            format,
+            &options,
+            &|n| notices.lock().unwrap().push(n.to_string()),
+            |b| {
+                assert!(b.len() <= options.batch);
+                // A batch may pass BATCH_BYTES by one sentence, no more.
+                assert!(b.text.len() < BATCH_BYTES + MAX_SENTENCE_BYTES);
+                got.extend(
+                    b.iter()
+                        .map(|(id, t)| (id.map(|r| r.get().to_string()), t.to_string())),
+                );
+                Ok(())
+            },
+        );
+        (result, got, notices.into_inner().unwrap())
+    }
+
+    fn texts(got: &[(Option<String>, String)]) -> Vec<&str> {
+        got.iter().map(|(_, t)| t.as_str()).collect()
+    }
+
+    #[test]
+    fn lines_in_pieces_join_to_the_lines() {
+        let long = "é".repeat(3000) + "x";
+        let bytes = format!("a\r\n{long}\r\n\nb{long}").into_bytes();
+        let want = reference(&bytes).unwrap();
+        // Pieces cut inside two-byte characters, reads of any size.
+        for piece in [4, 5, 7, 64, 1001] {
+            for step in [1, 3, 64, usize::MAX] {
+                assert_eq!(lines_in_pieces(&bytes, step, piece).unwrap(), want);
+            }
+        }
+        // An invalid byte in the middle of a long line names it.
+        let mut bad = bytes.clone();
+        bad[3 + 2001] = 0xff;
+        assert_eq!(bad_line(lines_in_pieces(&bad, 7, 64)), 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_dropped() {
+        for step in [1, 2, 3, 4, usize::MAX] {
+            assert_eq!(
+                lines(b"\xef\xbb\xbfun\n\xef\xbb\xbfdeux", step).unwrap(),
+                vec![(1, "un".to_string()), (2, "\u{feff}deux".to_string())],
+                "only at the very start"
+            );
+            assert_eq!(lines(b"\xef\xbb\xbf", step).unwrap(), vec![]);
+        }
+        let (result, got, _) = read_all(
+            b"\xef\xbb\xbf{\"id\":1,\"text\":\"Un.\"}\n",
+            InputFormat::Jsonl,
+            OnError::Stop,
+        );
+        result.unwrap();
+        assert_eq!(got, vec![(Some("1".to_string()), "Un.".to_string())]);
+        let (_, got, _) = read_all(b"\xef\xbb\xbfUn.\n", InputFormat::Lines, OnError::Stop);
+        assert_eq!(texts(&got), ["Un."]);
+    }
+
+    #[test]
+    fn an_empty_input_is_no_sentence_and_no_error() {
+        for format in [InputFormat::Text, InputFormat::Lines, InputFormat::Jsonl] {
+            for content in [&b""[..], b"\n\n  \r\n", b"\xef\xbb\xbf"] {
+                let (result, got, notices) = read_all(content, format, OnError::Stop);
+                assert_eq!(result.unwrap(), Summary::default());
+                assert!(got.is_empty() && notices.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_echoed_as_written() {
+        let (_, got, _) = read_all(
+            b"{\"id\": 123456789012345678901234567890, \"text\": \"a\"}\n{\"id\": null, \"text\": \"b\"}\n{\"text\": \"c\", \"id\": [1, \"x\"], \"text\": \"d\"}\n",
+            InputFormat::Jsonl,
+            OnError::Stop,
+        );
+        assert_eq!(
+            got,
+            vec![
+                (Some("123456789012345678901234567890".into()), "a".into()),
+                (Some("null".into()), "b".into()),
+                // A repeated key: the last one wins, as in any JSON reader.
+                (Some("[1,\"x\"]".into()), "d".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_paragraph_streams_the_sentences_of_the_whole() {
+        // 3 MB of sentences in one paragraph without a line end: handed out as it
+        // is read, the same sentences as segmenting the whole text.
+        let mut text = String::new();
+        let mut i = 0;
+        while text.len() < 3 * PARAGRAPH_BYTES {
+            text.push_str(&format!(
+                "M. Dupont exige {i} garanties, etc. Le « retrait » ? Non ! "
+            ));
+            i += 1;
+        }
+        let want = segment::sentences(&text);
+        let (result, got, notices) = read_all(text.as_bytes(), InputFormat::Text, OnError::Stop);
+        assert_eq!(result.unwrap().cuts, 0);
+        assert!(notices.is_empty());
+        assert_eq!(texts(&got), want);
+    }
+
+    #[test]
+    fn sentences_too_long_are_cut_and_counted() {
+        // 1.5 MB with no sentence end and no line end.
+        let words: String = (0..200_000).map(|i| format!("mot{i} ")).collect();
+        let (result, got, notices) = read_all(words.as_bytes(), InputFormat::Text, OnError::Stop);
+        let cuts = result.unwrap().cuts;
+        assert!(got.iter().all(|(_, t)| t.len() <= MAX_SENTENCE_BYTES));
+        assert_eq!(cuts, got.len() - 1);
+        assert!(cuts >= words.len() / MAX_SENTENCE_BYTES, "{cuts}");
+        // Cut between words: nothing lost, no word split.
+        assert_eq!(texts(&got).join(" "), words.trim_end());
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].contains(&format!("{cuts} cut(s)")),
+            "{notices:?}"
+        );
+        // Lines and JSONL records: truncated, one result per line.
+        let line = "é".repeat(MAX_SENTENCE_BYTES); // twice the limit
+        let content = format!("court\n{line}\n{line}{line}{line}{line}\n");
+        let (result, got, _) = read_all(content.as_bytes(), InputFormat::Lines, OnError::Stop);
+        assert_eq!(result.unwrap().cuts, 2);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].1, "é".repeat(MAX_SENTENCE_BYTES / 2));
+        assert_eq!(got[2].1, got[1].1);
+        let record = format!("{{\"text\": \"{line}\"}}\n");
+        let (result, got, _) = read_all(record.as_bytes(), InputFormat::Jsonl, OnError::Stop);
+        assert_eq!(result.unwrap().cuts, 1);
+        assert_eq!(got[0].1.len(), MAX_SENTENCE_BYTES);
+    }
+
+    #[test]
+    fn a_jsonl_line_too_long_is_an_error_or_skipped() {
+        let mut content = b"{\"text\": \"".to_vec();
+        content.resize(MAX_RECORD_BYTES + 10, b'a');
+        content.extend_from_slice(b"\"}\n{\"text\": \"ok\"}\n");
+        let (result, got, _) = read_all(&content, InputFormat::Jsonl, OnError::Stop);
+        match result {
+            Err(Error::Record {
+                line: 1, message, ..
+            }) => {
+                assert!(message.contains("longer than"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(got.is_empty());
+        let (result, got, notices) = read_all(&content, InputFormat::Jsonl, OnError::Skip);
+        assert_eq!(result.unwrap().skipped, 1);
+        assert_eq!(texts(&got), ["ok"]);
+        assert!(notices[0].contains("in:1: line longer than"), "{notices:?}");
+    }
+
+    #[test]
+    fn skipping_reports_each_bad_line_and_goes_on() {
+        let content = b"{\"text\": \"un\"}\nnot json\n{\"id\": 3}\n{\"text\": \"d\xffeux\"}\n{\"text\": 5}\n{\"text\": \"trois\"}";
+        let (result, got, notices) = read_all(content, InputFormat::Jsonl, OnError::Skip);
+        assert_eq!(result.unwrap().skipped, 4);
+        assert_eq!(texts(&got), ["un", "trois"]);
+        let expected = [
+            "in:2: malformed JSON",
+            "in:3: record has no \"text\" field",
+            "in:4: not valid UTF-8",
+            "in:5: field \"text\" must be a string, not 5",
+        ];
+        assert_eq!(notices.len(), expected.len(), "{notices:?}");
+        for (notice, want) in notices.iter().zip(expected) {
+            assert!(notice.contains(want), "{notice:?} should contain {want:?}");
+        }
+        let (result, got, _) = read_all(content, InputFormat::Jsonl, OnError::Stop);
+        assert!(
+            matches!(result, Err(Error::Record { line: 2, .. })),
+            "{result:?}"
+        );
+        assert_eq!(texts(&got), Vec::<&str>::new(), "no batch before the error");
     }
 }
