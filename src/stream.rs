@@ -1290,13 +1290,16 @@ mod tests {
         );
     }
 
+    /// Ids as written and sentences.
+    type Sentences = Vec<(Option<String>, String)>;
+
     /// The sentences (and ids) `read_batches_into` gives for `content` read as
     /// `format`, with its summary and notices.
     fn read_all(
         content: &[u8],
         format: InputFormat,
         on_error: OnError,
-    ) -> (Result<Summary>, Vec<(Option<String>, String)>, Vec<String>) {
+    ) -> (Result<Summary>, Sentences, Vec<String>) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in");
         std::fs::write(&path, content).unwrap();

@@ -792,8 +792,7 @@ fn rust_version_covers_the_locked_dependencies() {
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
     let mut checked = 0;
-    let mut packages = lock.split("[[package]]").skip(1);
-    while let Some(package) = packages.next() {
+    for package in lock.split("[[package]]").skip(1) {
         let field = |key: &str| {
             package
                 .lines()
