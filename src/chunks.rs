@@ -495,6 +495,66 @@ impl ScanSink for Builder<'_> {
 mod tests {
     use super::*;
 
+    /// The chunk bit of every byte, one byte at a time: what the SIMD code must give.
+    fn reference_bits(bytes: &[u8]) -> Vec<u64> {
+        let mut out = vec![0u64; bytes.len().div_ceil(64)];
+        for (i, &b) in bytes.iter().enumerate() {
+            if BYTE_CLASS[b as usize] == CHUNK {
+                out[i / 64] |= 1 << (i % 64);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_simd_block_classifies_every_byte_at_every_position() {
+        // The `unsafe` SSE2 block against the portable one: each of the 256 byte
+        // values at each of the 16 positions, among bytes of each class.
+        for fill in [b' ', b'a', b',', 0xc3, 0x80, 0xff, 0x00, b'Z'] {
+            for at in 0..16 {
+                for b in 0..=255u8 {
+                    let mut block = [fill; 16];
+                    block[at] = b;
+                    assert_eq!(
+                        chunk_bits16(&block),
+                        chunk_bits16_portable(&block),
+                        "byte {b:#04x} at {at} among {fill:#04x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunk_bits_are_right_at_every_length_around_the_block_and_word_edges() {
+        // Lengths 0 to 64 on each side of every 16-byte block edge and 64-byte word
+        // edge up to 192 bytes, with chunk bytes next to each edge and padding.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"aZ9-'` ,.;!?()\"\t\n\xc3\xa9\xe2\x80\x99\x7f\x00~_";
+        let mut out = Vec::new();
+        for len in 0..=192usize {
+            for _ in 0..20 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| alphabet[next() as usize % alphabet.len()])
+                    .collect();
+                chunk_bits(&bytes, &mut out);
+                assert_eq!(out, reference_bits(&bytes), "{bytes:?}");
+            }
+            // All chunk bytes and no chunk byte: padding must add no bit.
+            for fill in [b'a', b' '] {
+                let bytes = vec![fill; len];
+                chunk_bits(&bytes, &mut out);
+                assert_eq!(out, reference_bits(&bytes), "{len} × {fill}");
+            }
+        }
+    }
+
     #[test]
     fn an_emptied_cache_gives_the_same_ids() {
         let config = crate::analyze::AnalyzerConfig::default();
