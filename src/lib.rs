@@ -71,6 +71,8 @@
 
 pub mod agreement;
 pub mod analyze;
+#[doc(hidden)]
+pub mod checks;
 mod chunks;
 pub mod dataset;
 pub mod error;

@@ -296,9 +296,23 @@ impl Model {
                 "more than the {MAX_MODEL_BYTES} bytes a model file may have"
             )));
         }
+        Model::from_json(path, &bytes)
+    }
+
+    /// [`Model::load`] on the bytes of a model file; `path` names it in errors.
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Model> {
+        let bad = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        if bytes.len() as u64 > MAX_MODEL_BYTES {
+            return Err(bad(format!(
+                "more than the {MAX_MODEL_BYTES} bytes a model file may have"
+            )));
+        }
         // The header first, without building the rest: the format and version
         // decide how (and whether) the rest is read.
-        let header: Header = serde_json::from_slice(&bytes)
+        let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("corrupt or truncated JSON ({e})")))?;
         match &header.format {
             Some(serde_json::Value::String(f)) if f == FORMAT => {}
@@ -337,8 +351,7 @@ impl Model {
             )));
         }
         let file: ModelFile =
-            serde_json::from_slice(&bytes).map_err(|e| bad(format!("invalid field: {e}")))?;
-        drop(bytes);
+            serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid field: {e}")))?;
         if file.labels != Label::ALL {
             let names: Vec<&str> = file.labels.iter().map(|l| l.as_str()).collect();
             return Err(bad(format!(

@@ -224,7 +224,7 @@ impl Default for Options {
 
 /// A record id exactly as the input wrote it: echoed byte for byte, so that an id
 /// such as `123456789012345678901234567890` is not rounded through an `f64`.
-type RawId = Box<serde_json::value::RawValue>;
+pub(crate) type RawId = Box<serde_json::value::RawValue>;
 
 /// A batch of sentences in one text buffer: sentence `i` is
 /// `text[ends[i - 1]..ends[i]]`, and `ids[i]` its record's id when the batch came
@@ -323,7 +323,7 @@ const PARAGRAPH_BYTES: usize = 1 << 20;
 const LOOKAHEAD: usize = 1 << 12;
 
 /// Receives what [`for_each_line`] reads.
-trait LineSink {
+pub(crate) trait LineSink {
     /// A piece of line `line` (one-based), without its line end. `end` is true for
     /// the last piece; a line of at most [`PIECE`] bytes is one piece.
     fn piece(&mut self, line: usize, text: &str, end: bool) -> Result<()>;
@@ -337,7 +337,7 @@ trait LineSink {
 /// Reads `reader` in blocks and hands each line to `sink`, without its `\n` or
 /// `\r\n` ending, in pieces of at most `max_piece` bytes (at least 4). Whole runs of
 /// lines are checked as UTF-8 at once (SIMD).
-fn for_each_line(
+pub(crate) fn for_each_line(
     name: &Path,
     reader: &mut dyn Read,
     max_piece: usize,
@@ -372,6 +372,15 @@ fn for_each_line(
                         _ => None,
                     },
                 };
+                // A `\r` at the end stays for the next piece: it may be the start of
+                // a `\r\n` line end, which no piece keeps.
+                let end = end.map(|end| {
+                    if end > 1 && buf[end - 1] == b'\r' {
+                        end - 1
+                    } else {
+                        end
+                    }
+                });
                 match end {
                     Some(end) => {
                         if !dropping {
@@ -862,7 +871,11 @@ fn raw_id<'de, D: serde::Deserializer<'de>>(
 /// line; when it fails, the line is read again as a JSON value for an error that
 /// says what is wrong (or, for what serde's derive refuses and JSON allows, such
 /// as a repeated key, for the record).
-fn parse_record_line(path: &Path, line: usize, text: &str) -> Result<(Option<RawId>, String)> {
+pub(crate) fn parse_record_line(
+    path: &Path,
+    line: usize,
+    text: &str,
+) -> Result<(Option<RawId>, String)> {
     if let Ok(record) = serde_json::from_str::<InputRecord>(text) {
         return Ok((record.id.map(|r| r.to_owned()), record.text.into_owned()));
     }
