@@ -814,8 +814,15 @@ mod tests {
         std::fs::write(&target, "keep").unwrap();
         let link = dir.path().join("link.json");
         std::os::unix::fs::symlink(&target, &link).unwrap();
+        // A named pipe for a special file: a regression must not replace a device.
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
         let m = model();
-        for path in [link.as_path(), Path::new("/dev/null"), dir.path()] {
+        for path in [link.as_path(), fifo.as_path(), dir.path()] {
             match m.save(path) {
                 Err(Error::Input { message, .. }) => assert!(
                     message.contains("symbolic link") || message.contains("not a regular file"),

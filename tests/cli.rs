@@ -500,9 +500,17 @@ fn out_must_be_a_regular_file_or_absent() {
     let before = std::fs::read(&model).unwrap();
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink(&model, &link).unwrap();
+    // A named pipe stands for any special file (a device, as the issue found):
+    // a regression must not replace /dev/null on the machine running the tests.
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     for (out, needle) in [
         (link.as_path(), "symbolic link"),
-        (Path::new("/dev/null"), "not a regular file"),
+        (fifo.as_path(), "not a regular file"),
     ] {
         let o = run(bin("train")
             .arg("--data")
@@ -517,10 +525,10 @@ fn out_must_be_a_regular_file_or_absent() {
         .file_type()
         .is_symlink());
     assert_eq!(std::fs::read(&model).unwrap(), before);
-    assert!(std::fs::metadata("/dev/null")
+    assert!(std::fs::symlink_metadata(&fifo)
         .unwrap()
         .file_type()
-        .is_char_device());
+        .is_fifo());
 }
 
 use std::os::unix::fs::FileTypeExt;
