@@ -107,6 +107,11 @@ impl Entry {
 /// endless input: at most 2¹⁹ table slots of 24 bytes (13 MB) per thread.
 const MAX_CACHED_CHUNKS: usize = 1 << 18;
 
+/// Past this many bytes of long keys and cached words the cache is emptied too: a
+/// count of entries alone would let 2¹⁸ chunks of 64 KB each (hostile input with
+/// no spaces) hold gigabytes.
+const MAX_CACHED_BYTES: usize = 1 << 24;
+
 /// Longest chunk packed into a `u128` key (the last byte holds the length): a
 /// lookup then compares two machine words, with no pointer to follow.
 const SHORT: usize = 15;
@@ -267,12 +272,15 @@ pub(crate) struct ChunkCache {
     negation: Negation,
     /// [`MAX_CACHED_CHUNKS`], lower in tests.
     limit: usize,
+    /// Bytes held by the keys of `long` and `words`, and by `units`.
+    bytes: usize,
 }
 
 impl ChunkCache {
     pub(crate) fn new(negation: Negation) -> Self {
         ChunkCache {
             limit: MAX_CACHED_CHUNKS,
+            bytes: 0,
             short: FlatMap::default(),
             long: FxHashMap::default(),
             units: Vec::new(),
@@ -396,6 +404,7 @@ impl ChunkCache {
                 return entry;
             }
             let entry = self.build(space, chunk);
+            self.bytes += chunk.len();
             self.long.insert(chunk.into(), entry);
             entry
         }
@@ -406,11 +415,12 @@ impl ChunkCache {
     #[inline(never)]
     fn build(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
         const SLOW: Entry = Entry(Entry::SLOW);
-        if self.short.len() + self.long.len() >= self.limit {
+        if self.short.len() + self.long.len() >= self.limit || self.bytes >= MAX_CACHED_BYTES {
             self.short.clear();
             self.long.clear();
             self.units.clear();
             self.words.clear();
+            self.bytes = 0;
         }
         // Chunks end next to ASCII bytes, so a chunk of valid text is valid text.
         let Ok(text) = std::str::from_utf8(chunk) else {
@@ -423,6 +433,7 @@ impl ChunkCache {
         let mut builder = Builder {
             units: &mut self.units,
             words: &mut self.words,
+            bytes: &mut self.bytes,
             stemmer: &self.stemmer,
             space,
         };
@@ -445,6 +456,7 @@ impl ChunkCache {
 /// Collects the units of one chunk.
 struct Builder<'a> {
     units: &'a mut Vec<Unit>,
+    bytes: &'a mut usize,
     words: &'a mut FxHashMap<Box<str>, [u32; 2]>,
     stemmer: &'a Stemmer,
     space: &'a FeatureSpace,
@@ -459,10 +471,12 @@ impl ScanSink for Builder<'_> {
                 let stem =
                     crate::analyze::stem_word(self.stemmer, &self.space.config().verb_folds, word);
                 let ids = self.space.stem_ids(&stem);
+                *self.bytes += word.len();
                 self.words.insert(word.into(), ids);
                 ids
             }
         };
+        *self.bytes += std::mem::size_of::<Unit>();
         self.units.push(Unit {
             ids,
             role: NegationRole::of(word),
@@ -482,6 +496,66 @@ impl ScanSink for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The chunk bit of every byte, one byte at a time: what the SIMD code must give.
+    fn reference_bits(bytes: &[u8]) -> Vec<u64> {
+        let mut out = vec![0u64; bytes.len().div_ceil(64)];
+        for (i, &b) in bytes.iter().enumerate() {
+            if BYTE_CLASS[b as usize] == CHUNK {
+                out[i / 64] |= 1 << (i % 64);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_simd_block_classifies_every_byte_at_every_position() {
+        // The `unsafe` SSE2 block against the portable one: each of the 256 byte
+        // values at each of the 16 positions, among bytes of each class.
+        for fill in [b' ', b'a', b',', 0xc3, 0x80, 0xff, 0x00, b'Z'] {
+            for at in 0..16 {
+                for b in 0..=255u8 {
+                    let mut block = [fill; 16];
+                    block[at] = b;
+                    assert_eq!(
+                        chunk_bits16(&block),
+                        chunk_bits16_portable(&block),
+                        "byte {b:#04x} at {at} among {fill:#04x}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunk_bits_are_right_at_every_length_around_the_block_and_word_edges() {
+        // Lengths 0 to 64 on each side of every 16-byte block edge and 64-byte word
+        // edge up to 192 bytes, with chunk bytes next to each edge and padding.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"aZ9-'` ,.;!?()\"\t\n\xc3\xa9\xe2\x80\x99\x7f\x00~_";
+        let mut out = Vec::new();
+        for len in 0..=192usize {
+            for _ in 0..20 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| alphabet[next() as usize % alphabet.len()])
+                    .collect();
+                chunk_bits(&bytes, &mut out);
+                assert_eq!(out, reference_bits(&bytes), "{bytes:?}");
+            }
+            // All chunk bytes and no chunk byte: padding must add no bit.
+            for fill in [b'a', b' '] {
+                let bytes = vec![fill; len];
+                chunk_bits(&bytes, &mut out);
+                assert_eq!(out, reference_bits(&bytes), "{len} × {fill}");
+            }
+        }
+    }
 
     #[test]
     fn an_emptied_cache_gives_the_same_ids() {

@@ -77,6 +77,9 @@ pub fn read_lines(path: &Path) -> Result<Vec<(usize, String)>> {
         });
     }
     let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Editors on Windows start UTF-8 files with a byte-order mark: not part of the
+    // first record.
+    let bytes = bytes.strip_prefix(crate::UTF8_BOM).unwrap_or(&bytes);
     let mut lines = Vec::new();
     for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -147,6 +150,15 @@ pub fn parse_record(path: &Path, line: usize, text: &str) -> Result<Record> {
     if sentence.trim().is_empty() {
         return Err(err("empty \"text\"".into()));
     }
+    // A record is one sentence: an article pasted whole would cost training memory
+    // in proportion and teach nothing a sentence would not.
+    if sentence.len() > crate::MAX_SENTENCE_BYTES {
+        return Err(err(format!(
+            "\"text\" is {} bytes long, more than the {} a sentence may have",
+            sentence.len(),
+            crate::MAX_SENTENCE_BYTES
+        )));
+    }
     Ok(Record {
         id,
         text: sentence,
@@ -184,7 +196,20 @@ pub fn jsonl_files(path: &Path) -> Result<Vec<PathBuf>> {
     }
     let mut files = Vec::new();
     let mut stack = vec![path.to_path_buf()];
+    // Directories met so far, by canonical path: a symbolic link back to a folder
+    // being read (`ln -s . again`) would otherwise be followed forever.
+    let mut seen = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
+        let canonical = fs::canonicalize(&dir).map_err(|e| Error::io(&dir, e))?;
+        if !seen.insert(canonical.clone()) {
+            return Err(Error::Input {
+                path: dir,
+                message: format!(
+                    "leads to {}, a directory already read (a symbolic link loop?)",
+                    canonical.display()
+                ),
+            });
+        }
         for entry in fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
             let entry = entry.map_err(|e| Error::io(&dir, e))?;
             let p = entry.path();

@@ -7,12 +7,15 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    // The OS error is part of the message and deliberately not exposed as
+    // `source()`: reporters that print the chain (anyhow's `{:#}`) would otherwise
+    // print it twice.
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
         /// The underlying error.
-        source: io::Error,
+        error: io::Error,
     },
     /// A line of a data file is not a valid record.
     #[error("{}:{line}: {message}", path.display())]
@@ -52,7 +55,7 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error: source,
         }
     }
 }

@@ -625,6 +625,48 @@ pub fn evaluate_model(model: &Model, records: &[&Record], errors: usize) -> Eval
     evaluation
 }
 
+/// Why `records`, read from `files`, look like data `model` was trained on: their
+/// fingerprint is the one the model records, or some of the files are (or lie
+/// under) files the model names as its training data, resolved from the current
+/// directory as `train` was run. `None` when neither: scores on training data
+/// measure fit, not accuracy on new text, and must say so.
+pub fn training_overlap(
+    model: &Model,
+    records: &[&Record],
+    files: &[std::path::PathBuf],
+) -> Option<String> {
+    let training = model.training();
+    if !training.data_sha256.is_empty()
+        && crate::dataset::fingerprint(records.iter().copied()) == training.data_sha256
+    {
+        return Some(
+            "the model was trained on exactly these records (same SHA-256 as recorded in the model)"
+                .into(),
+        );
+    }
+    let trained: Vec<std::path::PathBuf> = training
+        .data_files
+        .iter()
+        .filter_map(|f| std::fs::canonicalize(f).ok())
+        .collect();
+    let shared: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            std::fs::canonicalize(f).is_ok_and(|c| trained.iter().any(|t| c.starts_with(t)))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    if shared.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "the model was trained on {} of the {} file(s) scored ({}): these figures measure fit to training data, not accuracy on new text",
+        shared.len(),
+        files.len(),
+        shared.join(", ")
+    ))
+}
+
 /// Runs `job(i)` for `i` in `0..jobs` on a pool of up to `threads` threads (rayon);
 /// results in job order, or the error of the lowest failed job. The fits inside a job
 /// share the pool.

@@ -71,6 +71,8 @@
 
 pub mod agreement;
 pub mod analyze;
+#[doc(hidden)]
+pub mod checks;
 mod chunks;
 pub mod dataset;
 pub mod error;
@@ -87,5 +89,13 @@ pub mod tokenize;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// Longest sentence, in bytes, that the tools hold whole: `classify` cuts longer
+/// ones (and says how many it cut), training data may not have longer ones. Real
+/// sentences stay under 2 KB; the limit bounds memory on hostile input.
+pub const MAX_SENTENCE_BYTES: usize = 1 << 16;
+
+/// The UTF-8 byte-order mark, dropped at the start of any input file.
+pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 pub use label::Label;
 pub use model::{Classifier, Model, Prediction};

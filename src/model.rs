@@ -281,7 +281,9 @@ impl Model {
     }
 
     /// Reads a model file; a corrupt file, another format or an unsupported version
-    /// is an error naming the file.
+    /// is an error naming the file. A model may come from anyone: sizes are checked
+    /// before anything is allocated for them, and every idf value and weight must lie
+    /// in the range training can produce ([`MAX_IDF`], [`MAX_WEIGHT`]).
     pub fn load(path: &Path) -> Result<Model> {
         let bad = |message: String| Error::Model {
             path: path.to_path_buf(),
@@ -293,18 +295,73 @@ impl Model {
                 message: "is a directory, expected a model file".into(),
             });
         }
-        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
+        let mut file = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let size = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if size > MAX_MODEL_BYTES {
+            return Err(bad(format!(
+                "{size} bytes, more than the {MAX_MODEL_BYTES} a model file may have"
+            )));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        // `take` bounds the read even if the file grows after the size check.
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut file, MAX_MODEL_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(|e| Error::io(path, e))?;
+        if bytes.len() as u64 > MAX_MODEL_BYTES {
+            return Err(bad(format!(
+                "more than the {MAX_MODEL_BYTES} bytes a model file may have"
+            )));
+        }
+        Model::from_json(path, &bytes)
+    }
+
+    /// [`Model::load`] on the bytes of a model file; `path` names it in errors.
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Model> {
+        let bad = |message: String| Error::Model {
+            path: path.to_path_buf(),
+            message,
+        };
+        if bytes.len() as u64 > MAX_MODEL_BYTES {
+            return Err(bad(format!(
+                "more than the {MAX_MODEL_BYTES} bytes a model file may have"
+            )));
+        }
+        // The header first, without building the rest: the format and version
+        // decide how (and whether) the rest is read.
+        let header: Header = serde_json::from_slice(bytes)
             .map_err(|e| bad(format!("corrupt or truncated JSON ({e})")))?;
-        match value.get("format").and_then(|f| f.as_str()) {
-            Some(FORMAT) => {}
-            Some(other) => return Err(bad(format!("format is {other:?}, expected {FORMAT:?}"))),
+        match &header.format {
+            Some(serde_json::Value::String(f)) if f == FORMAT => {}
+            Some(serde_json::Value::String(other)) => {
+                return Err(bad(format!("format is {other:?}, expected {FORMAT:?}")))
+            }
+            Some(other) => {
+                return Err(bad(format!(
+                    "\"format\" must be the string {FORMAT:?}, not {other}"
+                )))
+            }
             None => return Err(bad(format!("no \"format\" field (expected {FORMAT:?})"))),
         }
-        let version = value
-            .get("format_version")
-            .and_then(|v| v.as_u64())
-            .ok_or_else(|| bad("no \"format_version\" field".into()))?;
+        let version = match &header.format_version {
+            Some(serde_json::Value::Number(n)) => n.as_u64().ok_or_else(|| {
+                bad(format!(
+                    "\"format_version\" must be a whole number, not {n}"
+                ))
+            })?,
+            Some(serde_json::Value::String(s)) => {
+                return Err(bad(format!(
+                    "\"format_version\" must be a number, not the string {s:?}"
+                )))
+            }
+            Some(other) => {
+                return Err(bad(format!(
+                    "\"format_version\" must be a number, not {other}"
+                )))
+            }
+            None => return Err(bad("no \"format_version\" field".into())),
+        };
         if !(OLDEST_SUPPORTED_VERSION as u64..=FORMAT_VERSION as u64).contains(&version) {
             return Err(bad(format!(
                 "format version {version} is not supported (this is demarche {}, which reads versions {OLDEST_SUPPORTED_VERSION} to {FORMAT_VERSION})",
@@ -312,11 +369,18 @@ impl Model {
             )));
         }
         let file: ModelFile =
-            serde_json::from_value(value).map_err(|e| bad(format!("invalid field: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid field: {e}")))?;
         if file.labels != Label::ALL {
+            let names: Vec<&str> = file.labels.iter().map(|l| l.as_str()).collect();
             return Err(bad(format!(
-                "labels {:?} differ from demand, refusal, warning, offer, none",
-                file.labels
+                "labels [{}] differ from [demand, refusal, warning, offer, none]",
+                names.join(", ")
+            )));
+        }
+        if file.vocabulary.len() >= ABSENT as usize {
+            return Err(bad(format!(
+                "{} vocabulary terms: feature ids would not fit",
+                file.vocabulary.len()
             )));
         }
         if file.weights.len() != file.vocabulary.len() {
@@ -326,11 +390,67 @@ impl Model {
                 file.vocabulary.len()
             )));
         }
+        check_ranges(&file.idf, &file.weights, &file.intercepts).map_err(bad)?;
         let space = FeatureSpace::from_parts(file.analyzer, file.vocabulary, file.idf)
             .map_err(|e| bad(e.to_string()))?;
         let weights = file.weights.into_iter().flatten().collect();
         Model::new(space, weights, file.intercepts, file.training).map_err(|e| bad(e.to_string()))
     }
+}
+
+/// Largest model file [`Model::load`] reads: ten times the size of a model with a
+/// million features, far above any this crate trains, and a bound on what a
+/// stranger's file can make it allocate.
+pub const MAX_MODEL_BYTES: u64 = 1 << 30;
+
+/// Largest idf value a model file may hold. Training gives `1 + ln(n / df)`: 30
+/// would take 10¹² sentences.
+pub const MAX_IDF: f64 = 100.0;
+
+/// Largest absolute weight or intercept a model file may hold. L2-penalized
+/// training gives weights of a few units; a weight this large would make one
+/// feature decide every sentence it occurs in.
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// The fields [`Model::load`] reads before the rest, as whatever JSON they hold, so
+/// that a wrong type gets a message saying so rather than "missing field".
+#[derive(Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+    format_version: Option<serde_json::Value>,
+}
+
+/// Every idf value in `(0, MAX_IDF]` and every weight within `±MAX_WEIGHT`.
+fn check_ranges(
+    idf: &[f64],
+    weights: &[[f64; Label::COUNT]],
+    intercepts: &[f64; Label::COUNT],
+) -> std::result::Result<(), String> {
+    if let Some((i, v)) = idf
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= MAX_IDF))
+    {
+        return Err(format!(
+            "idf value {v:?} of term {i} is out of range (expected a finite number in (0, {MAX_IDF}])"
+        ));
+    }
+    let ok = |w: &f64| w.is_finite() && w.abs() <= MAX_WEIGHT;
+    if let Some((i, row)) = weights
+        .iter()
+        .enumerate()
+        .find(|(_, row)| !row.iter().all(ok))
+    {
+        return Err(format!(
+            "weight row {i} {row:?} is out of range (expected finite numbers within ±{MAX_WEIGHT:e})"
+        ));
+    }
+    if !intercepts.iter().all(ok) {
+        return Err(format!(
+            "intercepts {intercepts:?} are out of range (expected finite numbers within ±{MAX_WEIGHT:e})"
+        ));
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` through a synced temporary file and a rename.
@@ -347,6 +467,25 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             message: "not a file path".into(),
         })?
         .to_string_lossy();
+    // The rename below would replace a symbolic link or a device node with a
+    // regular file: whatever `path` is, it must already be a regular file or absent.
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                message: "is a symbolic link; refusing to replace it (give the real path)".into(),
+            })
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                message: "exists and is not a regular file; refusing to replace it".into(),
+            })
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(path, e)),
+    }
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -361,7 +500,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// The scores with NaN (which only an overflow, `∞ − ∞`, can give) made `−∞`: a
+/// score that is not a number supports no label, and the order of the rest is total.
+fn sanitize(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
+    scores.map(|s| if s.is_nan() { f64::NEG_INFINITY } else { s })
+}
+
 fn argmax(scores: &[f64; Label::COUNT]) -> Label {
+    let scores = sanitize(*scores);
     let mut best = 0;
     for k in 1..Label::COUNT {
         if scores[k] > scores[best] {
@@ -371,9 +517,21 @@ fn argmax(scores: &[f64; Label::COUNT]) -> Label {
     Label::ALL[best]
 }
 
-/// Softmax, shifted by the maximum for stability.
+/// Softmax as `exp(s − logsumexp(s))`, shifted by the maximum, so that any scores
+/// give finite probabilities summing to 1: finite scores of any size (the largest
+/// term is `exp(0) = 1`, so the sum lies in `[1, 5]`), and also the infinite ones
+/// that huge weights can sum to: the labels at `+∞` share the mass, a `−∞` or NaN
+/// score gets 0, and when no score is above `−∞` every label gets 1/5.
 fn softmax(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
+    let scores = sanitize(scores);
     let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return [1.0 / Label::COUNT as f64; Label::COUNT];
+    }
+    if max == f64::INFINITY {
+        let top = scores.iter().filter(|&&s| s == max).count() as f64;
+        return scores.map(|s| if s == max { 1.0 / top } else { 0.0 });
+    }
     let mut out = scores.map(|s| (s - max).exp());
     let sum: f64 = out.iter().sum();
     out.iter_mut().for_each(|p| *p /= sum);
@@ -623,5 +781,83 @@ mod tests {
             assert_eq!(old.scores(sentence), expected, "{sentence}");
         }
         assert!(old.generation < 10);
+    }
+
+    #[test]
+    fn any_finite_weights_give_finite_probabilities_summing_to_one() {
+        let base = model();
+        for big in [1e6, 1e300, f64::MAX] {
+            let weights: Vec<f64> = (0..base.space.len() * Label::COUNT)
+                .map(|k| if k % 3 == 0 { big } else { -big })
+                .collect();
+            let m = Model::new(
+                base.space.clone(),
+                weights,
+                [big, -big, 0.0, big, -big],
+                base.training.clone(),
+            )
+            .unwrap();
+            let mut classifier = m.classifier();
+            for sentence in ["Moscou exige le retrait", "Paris refuse", "", "rien"] {
+                let p = classifier.predict(sentence);
+                assert!(p.probabilities.iter().all(|x| x.is_finite() && *x >= 0.0));
+                let sum: f64 = p.probabilities.iter().sum();
+                assert!((sum - 1.0).abs() < 1e-12, "{big} {sentence:?}: {p:?}");
+                assert!(
+                    p.confidence() > 0.0,
+                    "the label has the largest probability"
+                );
+                assert_eq!(classifier.label(sentence), p.label);
+            }
+        }
+        for scores in [
+            [f64::NAN; Label::COUNT],
+            [
+                f64::INFINITY,
+                f64::NAN,
+                0.0,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ],
+            [f64::NEG_INFINITY, f64::NAN, f64::NEG_INFINITY, -1.0, -1e308],
+        ] {
+            let p = softmax(scores);
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{p:?}");
+            assert!(p[argmax(&scores).index()] >= p.iter().copied().fold(0.0, f64::max));
+        }
+    }
+
+    #[test]
+    fn save_refuses_symbolic_links_and_special_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.json");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        // A named pipe for a special file: a regression must not replace a device.
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let m = model();
+        for path in [link.as_path(), fifo.as_path(), dir.path()] {
+            match m.save(path) {
+                Err(Error::Input { message, .. }) => assert!(
+                    message.contains("symbolic link") || message.contains("not a regular file"),
+                    "{message}"
+                ),
+                other => panic!("{}: {other:?}", path.display()),
+            }
+        }
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        // A regular file is replaced.
+        m.save(&target).unwrap();
+        assert!(Model::load(&target).is_ok());
     }
 }

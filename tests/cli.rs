@@ -12,6 +12,7 @@ fn bin(name: &str) -> Command {
     let path = match name {
         "train" => env!("CARGO_BIN_EXE_train"),
         "classify" => env!("CARGO_BIN_EXE_classify"),
+        "evaluate" => env!("CARGO_BIN_EXE_evaluate"),
         other => panic!("no binary {other}"),
     };
     let mut c = Command::new(path);
@@ -260,14 +261,12 @@ fn bad_input_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let model = trained_model(dir.path());
     let d = dir.path();
-    let empty = write(d, "empty.txt", "");
     let latin1 = write(d, "latin1.txt", b"Le pr\xe9sident exige.\n");
     let malformed = write(d, "bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": \n");
     let no_text = write(d, "notext.jsonl", "{\"text\": \"ok\"}\n{\"id\": 3}\n");
     let cases: Vec<(Vec<PathBuf>, Vec<&str>)> = vec![
         (vec![d.join("missing.txt")], vec!["missing.txt"]),
         (vec![d.to_path_buf()], vec!["is a directory"]),
-        (vec![empty], vec!["empty.txt", "empty input"]),
         (vec![latin1], vec!["latin1.txt:1", "not valid UTF-8"]),
         (vec![malformed], vec!["bad.jsonl:2", "malformed JSON"]),
         (vec![no_text], vec!["notext.jsonl:2", "no \"text\" field"]),
@@ -296,6 +295,11 @@ fn bad_input_is_a_clear_error() {
         .arg(&model)
         .args(["--format", "xml"]));
     assert_fails_with(&o, &["xml"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "usage errors exit 1, as the README says"
+    );
 }
 
 #[test]
@@ -366,4 +370,465 @@ fn failed_training_leaves_the_previous_model_untouched() {
         .arg(&model)
         .arg("--l2=-1"));
     assert_fails_with(&o, &["l2 must be a finite number > 0"]);
+}
+
+/// Runs `cmd` to its end, or kills it after `secs` seconds and fails.
+fn run_within(cmd: &mut Command, secs: u64) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed().as_secs() >= secs {
+            child.kill().unwrap();
+            panic!("still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn usage_errors_exit_1_and_negative_numbers_reach_the_checks() {
+    for name in ["train", "classify", "evaluate"] {
+        let o = run(bin(name).arg("--no-such-flag"));
+        assert_fails_with(&o, &["--no-such-flag"]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let o = run(bin(name).arg("--help"));
+        assert_eq!(o.status.code(), Some(0), "{name}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&out)
+        .args(["--l2", "-1"]));
+    assert_fails_with(&o, &["l2 must be a finite number > 0, not -1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!out.exists());
+    let o = run(bin("evaluate")
+        .arg("--data")
+        .arg(fixture())
+        .args(["--cv", "2", "--l2", "-1", "--quiet"]));
+    assert_fails_with(&o, &["l2 must be a finite number > 0, not -1"]);
+}
+
+#[test]
+fn thread_counts_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let o = run_within(classify_labels(&model, "100000").stdin(Stdio::null()), 20);
+    assert_fails_with(&o, &["threads must be between 1 and"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(classify_labels(&model, "0").stdin(Stdio::null()));
+    assert_fails_with(&o, &["threads must be between 1 and", "not 0"]);
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .args(["--tune", "--threads", "100000", "--out"])
+        .arg(dir.path().join("t.json")));
+    assert_fails_with(&o, &["threads must be between 1 and"]);
+}
+
+#[test]
+fn output_failures_are_reported_or_quiet_never_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(dir.path().join("m2.json"))
+        .stdout(full()));
+    assert_fails_with(&o, &["standard output", "No space left on device"]);
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .arg("seeds/000_05d0d908b6be408e.txt")
+        .stdout(full()));
+    assert_fails_with(&o, &["<stdout>", "No space left on device"]);
+    // A reader that has gone (`| true`): quiet, and the model is saved.
+    let out = dir.path().join("m3.json");
+    let mut child = bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert!(out.exists());
+}
+
+#[test]
+fn data_folders_with_a_symlink_loop_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::copy(fixture(), data.join("train.jsonl")).unwrap();
+    std::os::unix::fs::symlink(".", data.join("again")).unwrap();
+    let o = run_within(
+        bin("train")
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path().join("m.json")),
+        60,
+    );
+    assert_fails_with(&o, &["again", "symbolic link loop"]);
+}
+
+#[test]
+fn out_must_be_a_regular_file_or_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let before = std::fs::read(&model).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&model, &link).unwrap();
+    // A named pipe stands for any special file (a device, as the issue found):
+    // a regression must not replace /dev/null on the machine running the tests.
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (out, needle) in [
+        (link.as_path(), "symbolic link"),
+        (fifo.as_path(), "not a regular file"),
+    ] {
+        let o = run(bin("train")
+            .arg("--data")
+            .arg(fixture())
+            .arg("--out")
+            .arg(out)
+            .arg("--quiet"));
+        assert_fails_with(&o, &[needle, "refusing to replace it"]);
+    }
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+use std::os::unix::fs::FileTypeExt;
+
+#[test]
+fn byte_order_marks_empty_inputs_and_exact_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = trained_model(d);
+    let bom = write(
+        d,
+        "bom.jsonl",
+        "\u{feff}{\"id\": 123456789012345678901234567890, \"text\": \"Paris exige.\"}\n",
+    );
+    let o = run(bin("classify").arg("--model").arg(&model).arg(&bom));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.starts_with("{\"id\":123456789012345678901234567890,\"text\":\"Paris exige.\""),
+        "{out}"
+    );
+    let lines = write(d, "bom.txt", "\u{feff}Paris exige.\n");
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .args(["--input", "lines", "--top", "0"])
+        .arg(&lines));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("\"text\":\"Paris exige.\""), "{out}");
+    // Training data saved with a byte-order mark.
+    let mut data = b"\xef\xbb\xbf".to_vec();
+    data.extend(std::fs::read(fixture()).unwrap());
+    let data = write(d, "bom-train.jsonl", data);
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(d.join("bom-model.json"))
+        .args(["--min-count", "1", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Empty stdin: nothing to print, not an error. An empty file among several:
+    // the others are labeled.
+    let o = run(classify_labels(&model, "1").stdin(Stdio::null()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let empty = write(d, "empty.txt", "");
+    let one = write(d, "one.txt", "Paris exige le retrait.\n");
+    for threads in ["1", "2"] {
+        let o = run(classify_labels(&model, threads)
+            .arg(&one)
+            .arg(&empty)
+            .arg(&one));
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(String::from_utf8(o.stdout).unwrap(), "demand\ndemand\n");
+    }
+}
+
+#[test]
+fn io_errors_name_the_os_error_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .arg(dir.path().join("missing.txt")));
+    assert_fails_with(&o, &["missing.txt", "(os error 2)"]);
+    assert_eq!(stderr(&o).matches("os error").count(), 1, "{}", stderr(&o));
+}
+
+/// Writes a copy of the model at `from` with `change` applied to its JSON.
+fn altered_model(from: &Path, to: &Path, change: impl FnOnce(&mut serde_json::Value)) {
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from).unwrap()).unwrap();
+    change(&mut json);
+    std::fs::write(to, serde_json::to_vec(&json).unwrap()).unwrap();
+}
+
+#[test]
+fn models_from_strangers_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let bad = dir.path().join("bad.json");
+    type Change = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(Change, &[&str])> = vec![
+        (
+            Box::new(|m| {
+                for row in m["weights"].as_array_mut().unwrap() {
+                    *row = serde_json::json!([1.7e308, -1.7e308, 0.0, 0.0, 0.0]);
+                }
+            }),
+            &["weight row 0", "out of range"],
+        ),
+        (
+            Box::new(|m| m["idf"][3] = 0.0.into()),
+            &["idf value 0.0 of term 3", "out of range"],
+        ),
+        (
+            Box::new(|m| m["idf"][0] = (-1.0).into()),
+            &["idf value -1", "out of range"],
+        ),
+        (
+            Box::new(|m| m["idf"][0] = 1e300.into()),
+            &["idf value 1e300", "out of range"],
+        ),
+        (
+            Box::new(|m| m["intercepts"][4] = 1e7.into()),
+            &["intercepts", "out of range"],
+        ),
+        (
+            Box::new(|m| m["format_version"] = "1".into()),
+            &["\"format_version\" must be a number, not the string \"1\""],
+        ),
+        (
+            Box::new(|m| {
+                m["labels"] = serde_json::json!(["none", "refusal", "warning", "offer", "demand"])
+            }),
+            &["labels [none, refusal, warning, offer, demand] differ"],
+        ),
+    ];
+    for (change, needles) in cases {
+        altered_model(&model, &bad, change);
+        let o = run(bin("classify")
+            .arg("--model")
+            .arg(&bad)
+            .arg("seeds/000_05d0d908b6be408e.txt"));
+        assert_fails_with(&o, needles);
+        assert!(!stderr(&o).contains("NoClaim"), "{}", stderr(&o));
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn evaluate_warns_on_the_models_own_training_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let o = run(bin("evaluate")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(fixture())
+        .args(["--format", "json", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("WARNING: the model was trained on"),
+        "{}",
+        stderr(&o)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        report["notes"][0].as_str().unwrap().contains("trained on"),
+        "{report}"
+    );
+    // The same records in another file: the hash still tells.
+    let copy = write(dir.path(), "copy.jsonl", std::fs::read(fixture()).unwrap());
+    let o = run(bin("evaluate")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(&copy)
+        .arg("--quiet"));
+    assert!(stderr(&o).contains("same SHA-256"), "{}", stderr(&o));
+    // Part of a training folder: the file list tells.
+    let held_out = write(
+        dir.path(),
+        "held-out.jsonl",
+        "{\"id\":\"h-1\",\"text\":\"Berlin exige des excuses.\",\"label\":\"demand\"}\n",
+    );
+    let o = run(bin("evaluate")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(&held_out)
+        .args(["--format", "json", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("WARNING"), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !report["notes"].to_string().contains("trained on"),
+        "{report}"
+    );
+    // The first example of --help scores a held-out split.
+    let o = run(bin("evaluate").arg("--help"));
+    let help = String::from_utf8(o.stdout).unwrap();
+    let first = help
+        .lines()
+        .skip_while(|l| !l.starts_with("Examples"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        first.contains("--data data/test") && first.contains("--model"),
+        "{first}"
+    );
+}
+
+#[test]
+fn on_error_skip_reports_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    let input = write(
+        dir.path(),
+        "mixed.jsonl",
+        "{\"text\": \"Paris exige le retrait.\"}\n{\"text\": \n{\"id\": 3}\n{\"text\": \"Paris exige le retrait.\"}\n",
+    );
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .args(["--format", "label", "--on-error", "skip"])
+        .arg(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), "demand\ndemand\n");
+    for needle in [
+        "mixed.jsonl:2: malformed JSON",
+        "mixed.jsonl:3: record has no \"text\" field",
+        "skipped 2 unreadable line(s)",
+    ] {
+        assert!(err.contains(needle), "{err}");
+    }
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .args(["--format", "label"])
+        .arg(&input));
+    assert_fails_with(&o, &["mixed.jsonl:2: malformed JSON"]);
+}
+
+#[test]
+fn training_records_longer_than_a_sentence_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = std::fs::read_to_string(fixture()).unwrap();
+    data.push_str(&format!(
+        "{{\"id\":\"long-1\",\"text\":\"{}\",\"label\":\"none\"}}\n",
+        "mot ".repeat(20_000)
+    ));
+    let data = write(dir.path(), "long.jsonl", data);
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("m.json")));
+    assert_fails_with(
+        &o,
+        &["long.jsonl:51", "more than the 65536 a sentence may have"],
+    );
+}
+
+#[test]
+fn rust_version_covers_the_locked_dependencies() {
+    // The highest `rust-version` among the locked crates, read from Cargo's registry
+    // sources (where `cargo build` unpacked them).
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let declared = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap()
+        .trim_matches('"')
+        .to_string();
+    // "1.85" and "1.85.0" are the same version.
+    let version = |v: &str| -> Vec<u32> {
+        let mut parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        parts.resize(3, 0);
+        parts
+    };
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cargo"));
+    let registries: Vec<PathBuf> = std::fs::read_dir(home.join("registry/src"))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    let mut checked = 0;
+    for package in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            package
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim_matches('"').to_string())
+        };
+        let (Some(name), Some(v)) = (field("name = "), field("version = ")) else {
+            continue;
+        };
+        for registry in &registries {
+            let Ok(toml) = std::fs::read_to_string(registry.join(format!("{name}-{v}/Cargo.toml")))
+            else {
+                continue;
+            };
+            checked += 1;
+            if let Some(needed) = toml.lines().find_map(|l| l.strip_prefix("rust-version = ")) {
+                let needed = needed.trim_matches('"');
+                assert!(
+                    version(needed) <= version(&declared),
+                    "{name} {v} needs Rust {needed}, Cargo.toml says {declared}"
+                );
+            }
+            break;
+        }
+    }
+    assert!(
+        checked > 20,
+        "only {checked} locked crates found in {}",
+        home.display()
+    );
 }

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
-use demarche::stream::{classify_sources, InputFormat, Options, OutputFormat, Source};
+use demarche::stream::{
+    check_threads, classify_sources_with, InputFormat, Notice, OnError, Options, OutputFormat,
+    Source,
+};
 
 /// Label each sentence of French diplomatic news as demand, refusal, warning, offer
 /// or none.
@@ -28,9 +31,13 @@ struct Args {
     /// table: readable columns; label: the label alone, one per line.
     #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "table", "label"])]
     format: String,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most four per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// stop: the first unreadable line (malformed JSON, no "text", not UTF-8) is an
+    /// error; skip: report it on standard error (file:line and why) and go on.
+    #[arg(long, default_value = "stop", value_parser = ["stop", "skip"])]
+    on_error: String,
     /// Evidence features listed per sentence in JSONL output.
     #[arg(long, default_value_t = 5)]
     top: usize,
@@ -53,11 +60,12 @@ fn run(args: Args) -> anyhow::Result<()> {
             .map(str::parse::<InputFormat>)
             .transpose()?,
         output: args.format.parse::<OutputFormat>()?,
-        threads: args
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1),
+        threads: check_threads(
+            args.threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        )?,
         top: args.top,
+        on_error: args.on_error.parse::<OnError>()?,
         ..Options::default()
     };
     let sources: Vec<Source> = if args.files.is_empty() {
@@ -76,13 +84,50 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    classify_sources(&model, &sources, &options, &mut out)?;
+    // Each skipped line is named up to a point; past it, only the count at the end,
+    // so that a file of bad lines does not bury the output in messages.
+    const NAMED: usize = 20;
+    let named = std::sync::atomic::AtomicUsize::new(0);
+    let notify = |notice: Notice| match notice {
+        Notice::Skipped(_) => {
+            if named.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < NAMED {
+                eprintln!("classify: warning: {notice}");
+            }
+        }
+        Notice::Cut { .. } => eprintln!("classify: warning: {notice}"),
+    };
+    let summary = classify_sources_with(&model, &sources, &options, &mut out, &notify)?;
+    if summary.skipped > 0 {
+        eprintln!(
+            "classify: warning: skipped {} unreadable line(s){}",
+            summary.skipped,
+            if summary.skipped > NAMED {
+                format!(" (the first {NAMED} named above)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    // The engine flushed: a failure left here would be the closed pipe it ended on.
     let _ = out.flush();
     Ok(())
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // Usage errors exit 1 like every other error (clap's own code is 2);
+            // --help and --version exit 0.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("classify: {e:#}");

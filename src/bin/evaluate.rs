@@ -9,7 +9,9 @@ use anyhow::bail;
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
-use demarche::evaluate::{cross_validate_with, evaluate_model, transfer, Progress};
+use demarche::evaluate::{
+    cross_validate_with, evaluate_model, training_overlap, transfer, Progress,
+};
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
 use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
@@ -29,7 +31,7 @@ use indicatif::{ProgressBar, ProgressStyle};
     about,
     long_about,
     after_long_help = "Examples:\n  \
-    evaluate --data data/test                     score models/demarche.json on the test split\n  \
+    evaluate --model models/train-split.json --data data/test\n                                                score a model trained on data/train only\n  \
     evaluate --data data/train --cv 5             grouped 5-fold CV of the training protocol\n  \
     evaluate --data data/train --data data/test/seeds.jsonl --transfer\n                                                constructed → real news"
 )]
@@ -58,7 +60,7 @@ struct Args {
     #[arg(long)]
     transfer: bool,
     /// With --cv/--transfer: L2 regularisation strength.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     l2: Option<f64>,
     /// With --cv/--transfer: keep terms found in at least this many sentences.
     #[arg(long)]
@@ -111,6 +113,7 @@ impl Args {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
+    demarche::stream::check_threads(args.threads)?;
     let data = Dataset::load(&args.data)?;
     let records: Vec<_> = data.records().collect();
     // The report shows its own number of mistakes; the table and JSON keep --errors.
@@ -164,7 +167,15 @@ fn run(args: Args) -> anyhow::Result<()> {
                 anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
             }
         })?;
-        evaluate_model(&model, &records, mistakes)
+        let mut evaluation = evaluate_model(&model, &records, mistakes);
+        if let Some(note) = training_overlap(&model, &records, &data.files) {
+            eprintln!("evaluate: WARNING: {note}");
+            evaluation
+                .report
+                .notes
+                .insert(0, format!("WARNING: {note}"));
+        }
+        evaluation
     };
     if let Some(path) = &args.report {
         let context = ReportContext {
@@ -245,7 +256,15 @@ impl Progress for FoldProgress {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // Usage errors exit 1 like every other error (clap's own code is 2).
+            let _ = e.print();
+            return ExitCode::from(u8::from(e.use_stderr()));
+        }
+    };
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("evaluate: {e:#}");

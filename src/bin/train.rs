@@ -9,6 +9,7 @@ use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
 use demarche::evaluate::{tune, Candidate, Progress, TuneGrid};
 use demarche::model::DEFAULT_MODEL_PATH;
+use demarche::stream::check_threads;
 use demarche::train::{train, Solver, TrainConfig};
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,7 +26,9 @@ struct Args {
     #[arg(long, default_value = DEFAULT_MODEL_PATH)]
     out: PathBuf,
     /// L2 regularisation strength (linfa-logistic's alpha).
-    #[arg(long, default_value_t = TrainConfig::default().l2)]
+    // A negative number is read as a value, to be refused by the library's check
+    // with its reason, not as an unknown flag.
+    #[arg(long, default_value_t = TrainConfig::default().l2, allow_negative_numbers = true)]
     l2: f64,
     /// Keep terms found in at least this many training sentences.
     #[arg(long, default_value_t = TrainConfig::default().min_count)]
@@ -56,7 +59,7 @@ struct Args {
     /// With --tune: number of cross-validation folds.
     #[arg(long, default_value_t = 5, value_name = "K", requires = "tune")]
     cv: usize,
-    /// With --tune: fits run at once.
+    /// With --tune: fits run at once (at most four per core).
     #[arg(long, default_value_t = 2, requires = "tune")]
     threads: usize,
     /// Print nothing but errors.
@@ -66,6 +69,7 @@ struct Args {
 
 fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
+    check_threads(args.threads)?;
     let mut data = Dataset::load(&args.data)?;
     for (path, w) in &args.weight {
         if data.weigh(path, *w)? == 0 {
@@ -149,20 +153,26 @@ fn run(args: Args) -> anyhow::Result<()> {
     let convergence = model.training().convergence.clone();
     if let Some(c) = convergence.as_ref().filter(|c| !c.converged) {
         eprintln!(
-            "train: warning: the solver stopped at the iteration cap ({}) before converging (gradient norm {:.2e}, tolerance 1e-4); raise --max-iterations",
-            config.max_iterations, c.gradient_norm
+            "train: warning: the solver stopped at the iteration cap ({}) before converging (gradient norm {:.2e}, tolerance {:.0e}); raise --max-iterations",
+            config.max_iterations, c.gradient_norm, config.gradient_tolerance
         );
     }
     if !args.quiet {
-        let counts = data.counts();
-        println!("sentences      {}", data.len());
-        for label in Label::ALL {
-            println!("  {label:<12} {}", counts[label.index()]);
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        // `writeln!` to a String cannot fail.
+        macro_rules! out {
+            ($($arg:tt)*) => { let _ = writeln!(text, $($arg)*); };
         }
-        println!("vocabulary     {} terms", model.space().len());
-        println!("training acc.  {:.4}", model.training().training_accuracy);
+        let counts = data.counts();
+        out!("sentences      {}", data.len());
+        for label in Label::ALL {
+            out!("  {label:<12} {}", counts[label.index()]);
+        }
+        out!("vocabulary     {} terms", model.space().len());
+        out!("training acc.  {:.4}", model.training().training_accuracy);
         if let Some(c) = &convergence {
-            println!(
+            out!(
                 "solver         {}: {} iterations, objective {:.6}, gradient norm {:.2e}{}",
                 c.solver,
                 c.iterations,
@@ -172,19 +182,23 @@ fn run(args: Args) -> anyhow::Result<()> {
             );
         }
         if let Some(result) = &tuning {
-            println!(
-                "tuned          l2 {}, ngrams {}, {}, min count {}: CV macro-F1 {:.4} ({} folds, {} candidates)",
+            out!(
+                "tuned          l2 {}, ngrams {}, {}, min count {}, constructed weight {}, fold verbs {}, none bias {}: CV macro-F1 {:.4} ({} folds, {} candidates)",
                 config.l2,
                 config.analyzer.ngrams,
                 config.analyzer.weighting,
                 config.min_count,
+                config.constructed_weight,
+                config.fold_verbs,
+                config.none_bias,
                 result.cv_macro_f1,
                 result.k,
                 result.candidates.len()
             );
         }
-        println!("time           {:.2} s", started.elapsed().as_secs_f64());
-        println!("model          {}", args.out.display());
+        out!("time           {:.2} s", started.elapsed().as_secs_f64());
+        out!("model          {}", args.out.display());
+        write_stdout(text.as_bytes())?;
     }
     Ok(())
 }
@@ -269,6 +283,19 @@ impl Progress for TuneProgress {
     }
 }
 
+/// Writes the summary: a closed pipe (`| true`) is not an error, since the model
+/// is saved by then; any other failure (`> /dev/full`) is, with its reason.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            anyhow::bail!("writing the summary to standard output: {e}")
+        }
+        _ => Ok(()),
+    }
+}
+
 fn parse_weight(s: &str) -> Result<(PathBuf, f64), String> {
     let (path, w) = s
         .rsplit_once('=')
@@ -283,7 +310,20 @@ fn parse_weight(s: &str) -> Result<(PathBuf, f64), String> {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            // Usage errors exit 1 like every other error (clap's own code is 2);
+            // --help and --version exit 0.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("train: {e:#}");
