@@ -267,3 +267,34 @@ fn a_warm_started_path_reaches_each_cold_fits_optimum() {
     ];
     assert!(demarche::train::train_path(&mixed, &records).is_err());
 }
+
+/// Sentences that fooled the model trained on constructed text, held to their gold
+/// label by the default model trained on `data/train` (release: about 20 s; `.ci/run`
+/// runs it with --ignored). « Les États-Unis n'excluent pas de nouvelles sanctions »
+/// (a warning) still comes out `none` and is not held here.
+#[test]
+#[ignore = "slow (a fit on all of data/train); run by .ci/run with --ignored"]
+fn real_news_cases_that_fooled_the_model_stay_fixed() {
+    let data = Dataset::load(&["data/train"]).unwrap();
+    let records: Vec<&Record> = data.records().collect();
+    let model = train(&TrainConfig::default(), &records, &[]).unwrap();
+    let mut classifier = model.classifier();
+    for (sentence, gold) in [
+        (
+            "Nul ne sait combien de temps durera la trêve",
+            Label::NoClaim,
+        ),
+        ("Pas de commentaire", Label::NoClaim),
+        (
+            "Nous proposons nos bons offices aux deux parties",
+            Label::Offer,
+        ),
+        ("Les États-Unis proposent une trêve", Label::Offer),
+        (
+            "Mardi, les manifestants ont demandé la démission du gouvernement.",
+            Label::Demand,
+        ),
+    ] {
+        assert_eq!(classifier.label(sentence), gold, "{sentence}");
+    }
+}

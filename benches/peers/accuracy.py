@@ -17,8 +17,10 @@ Run:    python3 benches/peers/accuracy.py [--json OUT]
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -73,15 +75,29 @@ def main():
         Normalizer(),
         LogisticRegression(C=1.0, max_iter=1000),
     )
+    fit_seconds = {}
+    started = time.perf_counter()
     pipe.fit(texts, labels)
+    fit_seconds["scikit-learn"] = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as work:
         train_file = Path(work) / "train.txt"
         train_file.write_text(
             "".join(f"__label__{r['label']} {ft_text(r['text'])}\n" for r in train),
             encoding="utf-8")
+        started = time.perf_counter()
         ft = fasttext.train_supervised(input=str(train_file), verbose=0, **FT_ARGS)
-    out = {}
+        fit_seconds["fastText"] = time.perf_counter() - started
+        binary = ROOT / "target" / "release" / "train"
+        if binary.exists():
+            # Whole process: reading, vocabulary, features, fit, writing the model.
+            started = time.perf_counter()
+            subprocess.run([str(binary), "--data", str(ROOT / "data/train"), "--out",
+                            str(Path(work) / "model.json"), "--quiet"], check=True)
+            fit_seconds["demarche train (whole process)"] = time.perf_counter() - started
+    out = {"fit_seconds": fit_seconds}
     print(f"trained on data/train: {len(train)} sentences")
+    for system, seconds in fit_seconds.items():
+        print(f"fit time, {system}: {seconds:.2f} s")
     print("| split | system | macro-F1 | claim F1 | " + " | ".join(LABELS) + " |")
     print("|---|---|---:|---:|" + "---:|" * len(LABELS))
     for split, paths in SPLITS.items():
