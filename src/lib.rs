@@ -74,6 +74,7 @@ pub mod analyze;
 #[doc(hidden)]
 pub mod checks;
 mod chunks;
+pub mod cli;
 pub mod dataset;
 pub mod error;
 pub mod evaluate;

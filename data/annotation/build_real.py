@@ -19,22 +19,16 @@ ones). Nothing here assigns a label.
 """
 import csv
 import json
-import re
 import sys
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pools import normalized  # noqa: E402  the one normalization of the data set
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = {"demand", "refusal", "warning", "offer", "none"}
 CORPUS_FILE = {"wn": "wikinews", "os": "orangesum"}
-
-
-def normalized(text):
-    """As pools.py normalizes: case, accents and punctuation folded."""
-    text = unicodedata.normalize("NFD", text.lower())
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
 def read_pass(path):

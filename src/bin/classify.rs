@@ -114,18 +114,9 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match demarche::cli::parse_args::<Args>() {
         Ok(args) => args,
-        Err(e) => {
-            // Usage errors exit 1 like every other error (clap's own code is 2);
-            // --help and --version exit 0.
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,14 +8,12 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
+use demarche::cli::BarProgress;
 use demarche::dataset::Dataset;
-use demarche::evaluate::{
-    cross_validate_with, evaluate_model, training_overlap, transfer, Progress,
-};
+use demarche::evaluate::{cross_validate_with, evaluate_model, training_overlap, transfer};
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
 use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
-use indicatif::{ProgressBar, ProgressStyle};
 
 /// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
 /// per-label precision/recall/F1, confusion matrix, claim detection, lenient accuracy,
@@ -135,7 +133,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 args.threads.max(1)
             );
         }
-        let progress = FoldProgress::new(args.quiet);
+        let progress = BarProgress::new(args.quiet, "cross-validation");
         let evaluation = cross_validate_with(
             &config,
             &records,
@@ -144,7 +142,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             mistakes,
             &progress,
         );
-        progress.0.finish_and_clear();
+        progress.bar.finish_and_clear();
         evaluation?
     } else if args.transfer {
         let config = args.train_config()?;
@@ -225,44 +223,10 @@ fn command_line() -> String {
         .join(" ")
 }
 
-/// Cross-validation's fits as a progress bar with an ETA (drawn only on a terminal).
-struct FoldProgress(ProgressBar);
-
-impl FoldProgress {
-    fn new(quiet: bool) -> Self {
-        let bar = if quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(0)
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "cross-validation {bar:30} {pos}/{len} folds [{elapsed} elapsed, ETA {eta}]",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        FoldProgress(bar)
-    }
-}
-
-impl Progress for FoldProgress {
-    fn planned(&self, n: usize) {
-        self.0.inc_length(n as u64);
-    }
-
-    fn fit_done(&self) {
-        self.0.inc(1);
-    }
-}
-
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match demarche::cli::parse_args::<Args>() {
         Ok(args) => args,
-        Err(e) => {
-            // Usage errors exit 1 like every other error (clap's own code is 2).
-            let _ = e.print();
-            return ExitCode::from(u8::from(e.use_stderr()));
-        }
+        Err(code) => return code,
     };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
+use demarche::cli::BarProgress;
 use demarche::dataset::Dataset;
 use demarche::evaluate::{tune, Candidate, Progress, TuneGrid};
 use demarche::model::DEFAULT_MODEL_PATH;
@@ -114,7 +115,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut tuning = None;
     if args.tune {
         let grid = TuneGrid::default();
-        let progress = TuneProgress::new(args.quiet, started);
+        let progress = TuneProgress {
+            inner: BarProgress::new(args.quiet, "tuning"),
+            quiet: args.quiet,
+            started,
+        };
         let result = tune(
             &config,
             &records,
@@ -123,7 +128,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             args.threads.max(1),
             &progress,
         )?;
-        progress.bar.finish_and_clear();
+        progress.inner.bar.finish_and_clear();
         if !args.quiet {
             let c = &result.config;
             eprintln!(
@@ -218,42 +223,20 @@ fn fit_spinner(quiet: bool, sentences: usize) -> ProgressBar {
     spinner
 }
 
-/// The tuning search as a progress bar over its fits, with an ETA, and a line per
-/// candidate (drawn only on a terminal; the lines always go to standard error).
+/// The tuning search: a progress bar over its fits, and a line per candidate.
 struct TuneProgress {
-    bar: ProgressBar,
+    inner: BarProgress,
     quiet: bool,
     started: Instant,
 }
 
-impl TuneProgress {
-    fn new(quiet: bool, started: Instant) -> Self {
-        let bar = if quiet {
-            ProgressBar::hidden()
-        } else {
-            ProgressBar::new(0)
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "tuning {bar:30} {pos}/{len} fits [{elapsed} elapsed, ETA {eta}]",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        TuneProgress {
-            bar,
-            quiet,
-            started,
-        }
-    }
-}
-
 impl Progress for TuneProgress {
     fn planned(&self, n: usize) {
-        self.bar.inc_length(n as u64);
+        self.inner.planned(n);
     }
 
     fn fit_done(&self) {
-        self.bar.inc(1);
+        self.inner.fit_done();
     }
 
     fn candidate(&self, c: &Candidate) {
@@ -273,12 +256,7 @@ impl Progress for TuneProgress {
                 c.cv_macro_f1_without_bias,
                 self.started.elapsed().as_secs_f64()
             );
-            // A bar not drawn (standard error is no terminal) would swallow the line.
-            if self.bar.is_hidden() {
-                eprintln!("{line}");
-            } else {
-                self.bar.println(line);
-            }
+            self.inner.println(line);
         }
     }
 }
@@ -310,18 +288,9 @@ fn parse_weight(s: &str) -> Result<(PathBuf, f64), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match Args::try_parse() {
+    let args = match demarche::cli::parse_args::<Args>() {
         Ok(args) => args,
-        Err(e) => {
-            // Usage errors exit 1 like every other error (clap's own code is 2);
-            // --help and --version exit 0.
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
