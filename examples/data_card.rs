@@ -12,6 +12,7 @@ use anyhow::{bail, Context};
 use demarche::agreement::{agreement, read_pass, Agreement};
 use demarche::dataset::{label_counts, Dataset, Record};
 use demarche::Label;
+use sha2::{Digest, Sha256};
 
 fn row(name: &str, records: &[&Record]) {
     let counts = label_counts(records.iter().copied());
@@ -220,5 +221,20 @@ fn main() -> anyhow::Result<()> {
     println!("Per label, seed articles:");
     println!();
     per_label(&seed_agreement);
+    println!();
+    println!("SHA-256 of every data file (checked by tests/dataset.rs):");
+    println!();
+    println!("| file | SHA-256 |");
+    println!("|---|---|");
+    let mut files: Vec<_> = train.files.iter().chain(&test.files).collect();
+    files.sort();
+    for file in files {
+        let bytes = std::fs::read(file)?;
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        println!("| `{}` | `{digest}` |", file.display());
+    }
     Ok(())
 }

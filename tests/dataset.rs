@@ -258,3 +258,48 @@ fn the_split_never_cuts_a_group_and_tests_on_real_news() {
         assert_eq!(group, format!("con-{}", files.iter().next().unwrap()));
     }
 }
+
+/// The data card's table of SHA-256 sums names every data file, and each sum is the
+/// file's: a changed label or record cannot go unnoticed by the version.
+#[test]
+fn every_data_file_has_the_sha256_of_the_data_card() {
+    use sha2::{Digest, Sha256};
+    let card = std::fs::read_to_string(root().join("data/README.md")).unwrap();
+    let listed: BTreeMap<String, String> = card
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let path = cells.get(1)?.strip_prefix("`data/")?.strip_suffix('`')?;
+            let sum = cells.get(2)?.trim_matches('`');
+            (sum.len() == 64).then(|| (format!("data/{path}"), sum.to_string()))
+        })
+        .collect();
+    let data = load("data");
+    let mut files: Vec<String> = data
+        .files
+        .iter()
+        .map(|f| {
+            f.strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        listed.keys().cloned().collect::<Vec<_>>(),
+        files,
+        "the data card lists other files than data/ holds"
+    );
+    for (path, sum) in &listed {
+        let bytes = std::fs::read(root().join(path)).unwrap();
+        let digest: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(
+            &digest, sum,
+            "{path} changed: bump the data version and refresh the card"
+        );
+    }
+}
