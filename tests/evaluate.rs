@@ -404,3 +404,94 @@ fn train_tune_records_the_search_in_the_model_file() {
     assert_eq!(tuning["chosen"]["l2"], v["training"]["l2"]);
     assert!(tuning["candidates"].as_array().unwrap().len() >= 5);
 }
+
+#[test]
+fn any_systems_predictions_score_like_the_model_that_wrote_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let model_arg = model.to_str().unwrap();
+    // classify writes the predictions format itself.
+    let classified = Command::new(env!("CARGO_BIN_EXE_classify"))
+        .args(["--model", model_arg, "--input", "jsonl", FIXTURE])
+        .output()
+        .unwrap();
+    assert!(classified.status.success(), "{}", stderr(&classified));
+    let predictions = dir.path().join("predictions.jsonl");
+    std::fs::write(&predictions, &classified.stdout).unwrap();
+    let json = |out: Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let by_model = json(evaluate(&[
+        "--model", model_arg, "--data", FIXTURE, "--format", "json",
+    ]));
+    let by_file = json(evaluate(&[
+        "--predictions",
+        predictions.to_str().unwrap(),
+        "--data",
+        FIXTURE,
+        "--format",
+        "json",
+    ]));
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "per_label",
+        "confusion",
+        "claim_detection",
+        "calibration",
+    ] {
+        assert_eq!(by_model[key], by_file[key], "{key}");
+    }
+    assert_eq!(
+        by_model["baselines"]["cue_rule"],
+        by_file["baselines"]["cue_rule"]
+    );
+
+    // Broken predictions are errors naming the file and line, or counting the missing.
+    let lines: Vec<String> = String::from_utf8(classified.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let cases: [(&str, Vec<String>, &str); 5] = [
+        ("missing", lines[1..].to_vec(), "have no prediction"),
+        ("duplicate", [lines.clone(), vec![lines[0].clone()]].concat(), "duplicate id"),
+        (
+            "unknown label",
+            [vec![lines[0].replacen("\"label\":\"", "\"label\":\"x", 1)], lines[1..].to_vec()].concat(),
+            ":1:",
+        ),
+        (
+            "extra id",
+            [lines.clone(), vec![r#"{"id":"nobody","label":"none"}"#.to_string()]].concat(),
+            "not in the data",
+        ),
+        (
+            "bad sum",
+            [
+                lines.clone()[..lines.len() - 1].to_vec(),
+                vec![serde_json::json!({
+                    "id": serde_json::from_str::<serde_json::Value>(&lines[lines.len() - 1]).unwrap()["id"],
+                    "label": "none",
+                    "probabilities": {"demand": 0.5, "refusal": 0.5, "warning": 0.5, "offer": 0.0, "none": 0.0}
+                })
+                .to_string()],
+            ]
+            .concat(),
+            "sum to",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.path().join(format!("{}.jsonl", name.replace(' ', "-")));
+        std::fs::write(&path, content.join("\n") + "\n").unwrap();
+        let out = evaluate(&["--predictions", path.to_str().unwrap(), "--data", FIXTURE]);
+        assert!(!out.status.success(), "{name}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(
+            err.contains(path.file_name().unwrap().to_str().unwrap()),
+            "{name}: {err}"
+        );
+    }
+}

@@ -10,7 +10,10 @@ use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::cli::BarProgress;
 use demarche::dataset::Dataset;
-use demarche::evaluate::{cross_validate_with, evaluate_model, training_overlap, transfer};
+use demarche::evaluate::{
+    cross_validate_with, evaluate_model, evaluate_predictions, read_predictions, training_overlap,
+    transfer,
+};
 use demarche::model::{Model, DEFAULT_MODEL_PATH};
 use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
@@ -37,6 +40,10 @@ struct Args {
     /// Model file to score (default: models/demarche.json). Not with --cv or --transfer.
     #[arg(long, conflicts_with_all = ["cv", "transfer"])]
     model: Option<PathBuf>,
+    /// Score a predictions file (JSONL: "id", "label", optional "probabilities", as
+    /// `classify` writes them) instead of a model: any system on the same splits.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["model", "cv", "transfer"])]
+    predictions: Option<PathBuf>,
     /// Labeled data: a JSONL file or a folder searched for *.jsonl (repeatable).
     #[arg(long, required = true)]
     data: Vec<PathBuf>,
@@ -119,7 +126,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         Some(_) => args.errors.max(demarche::report::MISTAKES),
         None => args.errors,
     };
-    let mut evaluation = if let Some(k) = args.cv {
+    let mut evaluation = if let Some(path) = &args.predictions {
+        let (predictions, has_probabilities) = read_predictions(path, &records)?;
+        evaluate_predictions(
+            &records,
+            &predictions,
+            has_probabilities,
+            &path.display().to_string(),
+            mistakes,
+        )
+    } else if let Some(k) = args.cv {
         let config = args.train_config()?;
         if !args.quiet {
             eprintln!(
@@ -178,7 +194,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.report {
         let context = ReportContext {
             data: args.data.iter().map(|p| p.display().to_string()).collect(),
-            model: (args.cv.is_none() && !args.transfer).then(|| {
+            model: (args.cv.is_none() && !args.transfer && args.predictions.is_none()).then(|| {
                 let model = args.model.as_deref();
                 model.map_or(DEFAULT_MODEL_PATH.into(), |m| m.display().to_string())
             }),
