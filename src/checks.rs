@@ -48,16 +48,7 @@ pub fn small_model() -> &'static Model {
         let records: Vec<Record> = rows
             .iter()
             .enumerate()
-            .map(|(i, (text, label))| Record {
-                id: format!("doc-{i}"),
-                text: text.to_string(),
-                label: *label,
-                also: vec![],
-                actor: None,
-                source: None,
-                pool: None,
-                weight: None,
-            })
+            .map(|(i, (text, label))| Record::new(format!("doc-{i}"), *text, *label))
             .collect();
         let refs: Vec<&Record> = records.iter().collect();
         let config = TrainConfig {

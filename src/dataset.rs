@@ -40,6 +40,21 @@ pub struct Record {
 }
 
 impl Record {
+    /// A record with the required fields only: no secondary act, actor, source, pool
+    /// or weight.
+    pub fn new(id: impl Into<String>, text: impl Into<String>, label: Label) -> Record {
+        Record {
+            id: id.into(),
+            text: text.into(),
+            label,
+            also: Vec::new(),
+            actor: None,
+            source: None,
+            pool: None,
+            weight: None,
+        }
+    }
+
     /// The group of the record: its id without the trailing `-NNN` counter
     /// (`seed-000-014` → `seed-000`, `con-iran-0007` → `con-iran`). Splits and
     /// cross-validation folds never separate a group.
@@ -493,16 +508,7 @@ mod tests {
             "g1-1", "g1-2", "g1-3", "g2-1", "g2-2", "g3-1", "g3-2", "g4-1",
         ]
         .iter()
-        .map(|id| Record {
-            id: id.to_string(),
-            text: "t".into(),
-            label: Label::NoClaim,
-            also: vec![],
-            actor: None,
-            source: None,
-            pool: None,
-            weight: None,
-        })
+        .map(|id| Record::new(*id, "t", Label::NoClaim))
         .collect();
         let refs: Vec<&Record> = records.iter().collect();
         let folds = group_folds(&refs, 2).unwrap();

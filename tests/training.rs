@@ -111,17 +111,9 @@ fn sparse_solver_finds_linfas_optimum_on_random_sets() {
                 let text: Vec<&str> = (0..n)
                     .map(|_| words[rng.next() as usize % words.len()])
                     .collect();
-                Record {
-                    id: format!("r{seed}-{i}"),
-                    text: text.join(" "),
-                    // Every label present; the rest drawn at random.
-                    label: Label::ALL[if i < 5 { i } else { rng.next() as usize % 5 }],
-                    also: vec![],
-                    actor: None,
-                    source: None,
-                    pool: None,
-                    weight: None,
-                }
+                // Every label present; the rest drawn at random.
+                let label = Label::ALL[if i < 5 { i } else { rng.next() as usize % 5 }];
+                Record::new(format!("r{seed}-{i}"), text.join(" "), label)
             })
             .collect();
         let refs: Vec<&Record> = records.iter().collect();
