@@ -242,3 +242,40 @@ fn seeds_are_the_shared_articles_byte_for_byte() {
         );
     }
 }
+
+/// A model file written by this version (format version 1) is committed with the
+/// predictions it gave: later versions must keep loading it and predict the same,
+/// the way a search index keeps reading its old segments.
+#[test]
+fn a_committed_format_1_model_loads_and_predicts_as_when_it_was_written() {
+    let fixtures = common::root().join("tests/fixtures");
+    let model = demarche::Model::load(&fixtures.join("model-v1.json")).unwrap();
+    let data = demarche::dataset::Dataset::load(&[fixtures.join("train.jsonl")]).unwrap();
+    let texts: std::collections::HashMap<&str, &str> = data
+        .records()
+        .map(|r| (r.id.as_str(), r.text.as_str()))
+        .collect();
+    let expected = std::fs::read_to_string(fixtures.join("model-v1.expected.jsonl")).unwrap();
+    let mut classifier = model.classifier();
+    let mut checked = 0;
+    for line in expected.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = e["id"].as_str().unwrap();
+        let prediction = classifier.predict(texts[id]);
+        assert_eq!(
+            prediction.label.as_str(),
+            e["label"].as_str().unwrap(),
+            "{id}"
+        );
+        for label in demarche::Label::ALL {
+            let want = e["probabilities"][label.as_str()].as_f64().unwrap();
+            let got = prediction.probabilities[label.index()];
+            assert!(
+                (want - got).abs() < 1e-12,
+                "{id} {label}: {got} against {want}"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 50);
+}
