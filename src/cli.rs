@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::evaluate::Progress;
+use crate::Model;
 
 /// Parses the command line, or prints clap's message and says how to exit: usage
 /// errors exit 1 like every other error (clap's own code is 2); `--help` and
@@ -17,6 +18,18 @@ pub fn parse_args<A: clap::Parser>() -> Result<A, ExitCode> {
             ExitCode::FAILURE
         } else {
             ExitCode::SUCCESS
+        }
+    })
+}
+
+/// Loads a model file; when there is no file at `path`, the error says how to make
+/// one.
+pub fn load_model(path: &std::path::Path) -> anyhow::Result<Model> {
+    Model::load(path).map_err(|e| {
+        if path.exists() {
+            anyhow::anyhow!(e)
+        } else {
+            anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
         }
     })
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use demarche::model::{Model, DEFAULT_MODEL_PATH};
+use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::{
     check_threads, classify_sources_with, InputFormat, Notice, OnError, Options, OutputFormat,
     Source,
@@ -46,13 +46,7 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let model = Model::load(&args.model).map_err(|e| {
-        if args.model.exists() {
-            anyhow::anyhow!(e)
-        } else {
-            anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
-        }
-    })?;
+    let model = demarche::cli::load_model(&args.model)?;
     let options = Options {
         input: args
             .input

@@ -14,7 +14,7 @@ use demarche::evaluate::{
     cross_validate_with, evaluate_model, evaluate_predictions, read_predictions, training_overlap,
     transfer,
 };
-use demarche::model::{Model, DEFAULT_MODEL_PATH};
+use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
 
@@ -174,13 +174,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             .model
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL_PATH));
-        let model = Model::load(&path).map_err(|e| {
-            if path.exists() {
-                anyhow::anyhow!(e)
-            } else {
-                anyhow::anyhow!("{e} (train a model first: cargo run --release --bin train)")
-            }
-        })?;
+        let model = demarche::cli::load_model(&path)?;
         let mut evaluation = evaluate_model(&model, &records, mistakes);
         if let Some(note) = training_overlap(&model, &records, &data.files) {
             eprintln!("evaluate: WARNING: {note}");
