@@ -15,7 +15,7 @@ use crate::tokenize::{Token, Tokenizer, DEFAULT_NEGATION_WINDOW};
 pub const NEGATION_PREFIX: &str = "NOT_";
 
 /// How feature values are computed from term counts (then L2-normalized).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Weighting {
     /// 1 for every term present.

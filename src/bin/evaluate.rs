@@ -74,8 +74,8 @@ struct Args {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     ngrams: Option<u8>,
     /// With --cv/--transfer: binary or tfidf.
-    #[arg(long, value_parser = ["binary", "tfidf"])]
-    weighting: Option<String>,
+    #[arg(long, value_enum)]
+    weighting: Option<Weighting>,
     /// With --cv/--transfer: L-BFGS iteration cap.
     #[arg(long)]
     max_iterations: Option<u64>,
@@ -93,10 +93,7 @@ impl Args {
         Ok(TrainConfig {
             analyzer: AnalyzerConfig {
                 ngrams: self.ngrams.unwrap_or(base.analyzer.ngrams),
-                weighting: match &self.weighting {
-                    Some(w) => w.parse::<Weighting>()?,
-                    None => base.analyzer.weighting,
-                },
+                weighting: self.weighting.unwrap_or(base.analyzer.weighting),
                 ..base.analyzer.clone()
             },
             min_count: self.min_count.unwrap_or(base.min_count),

@@ -38,23 +38,24 @@ struct Args {
     #[arg(long, default_value_t = AnalyzerConfig::default().ngrams, value_parser = clap::value_parser!(u8).range(1..=2))]
     ngrams: u8,
     /// Feature values: binary or tfidf (both L2-normalized).
-    #[arg(long, default_value_t = AnalyzerConfig::default().weighting.to_string(), value_parser = ["binary", "tfidf"])]
-    weighting: String,
+    #[arg(long, value_enum, default_value_t = AnalyzerConfig::default().weighting)]
+    weighting: Weighting,
     /// L-BFGS iteration cap.
     #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
     max_iterations: u64,
     /// sparse: sparse rows, multi-threaded, sentence weights; linfa: linfa-logistic on
     /// a dense matrix (small data only; the reference the sparse solver is tested against).
-    #[arg(long, default_value_t = Solver::default().to_string(), value_parser = ["sparse", "linfa"])]
-    solver: String,
+    #[arg(long, value_enum, default_value_t = Solver::default())]
+    solver: Solver,
     /// Multiply the weight of the sentences read from PATH (a file or a folder under
     /// --data) by W, e.g. `--weight data/train/constructed=0.3` (repeatable).
     #[arg(long, value_name = "PATH=W", value_parser = parse_weight)]
     weight: Vec<(PathBuf, f64)>,
-    /// Pick L2 strength (and, if they pay, n-grams, weighting, min count) by grouped
-    /// cross-validation macro-F1 on the training data, then fit with the winner. The
-    /// L2 grid replaces --l2; --ngrams, --weighting and --min-count give the starting
-    /// point. The search is recorded in the model file.
+    /// Pick L2 strength (and, if they pay, n-grams, weighting, min count, the weight
+    /// of constructed sentences, verb folding) and the none bias by grouped
+    /// cross-validation macro-F1, over the real-news articles of the data when it has
+    /// some, then fit with the winner. The L2 grid replaces --l2; the other flags give
+    /// the starting point. The search is recorded in the model file.
     #[arg(long)]
     tune: bool,
     /// With --tune: number of cross-validation folds.
@@ -83,13 +84,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut config = TrainConfig {
         analyzer: AnalyzerConfig {
             ngrams: args.ngrams,
-            weighting: args.weighting.parse::<Weighting>()?,
+            weighting: args.weighting,
             ..AnalyzerConfig::default()
         },
         min_count: args.min_count,
         l2: args.l2,
         max_iterations: args.max_iterations,
-        solver: args.solver.parse()?,
+        solver: args.solver,
         ..TrainConfig::default()
     };
     if !args.quiet && args.tune {

@@ -65,7 +65,7 @@ fn default_tolerance() -> f64 {
 }
 
 /// The implementation that minimizes linfa-logistic's objective.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Solver {
     /// Sparse rows, multi-threaded, sentence weights: argmin's L-BFGS (the default).
