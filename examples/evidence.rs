@@ -13,12 +13,12 @@ use demarche::Model;
 const EMPTY_STEMS: &[&str] = &[
     // articles, prepositions, conjunctions, pronouns
     "le", "la", "les", "l", "un", "une", "de", "du", "des", "d", "à", "au", "aux", "en", "dan",
-    "sur", "pour", "par", "avec", "et", "ou", "mais", "que", "qu", "qui", "ce", "cet", "cet", "se",
-    "s", "il", "ils", "elle", "elles", "on", "nous", "vous", "je", "j", "leur", "son", "sa", "se",
-    "ses", "lui", "y", "ne", "n", "a", "ont", "est", "sont", "été", "être", "avoir", "avait",
-    "aval", "sera", "seront", "fait", "plus", "pas", "tout", "tous", "cet", "comm", "lor", "selon",
-    "apres", "après", "avant", "entre", "sous", "contr", "depuis", "ainsi", "aussi", "alor",
-    "donc", "car", "si", "déjà", "encor", "mêm", "autr", "cel", "ceux", // weekdays
+    "sur", "pour", "par", "avec", "et", "ou", "mais", "que", "qu", "qui", "ce", "cet", "se", "s",
+    "il", "ils", "elle", "elles", "on", "nous", "vous", "je", "j", "leur", "son", "sa", "ses",
+    "lui", "y", "ne", "n", "a", "ont", "est", "sont", "été", "être", "avoir", "avait", "aval",
+    "sera", "seront", "fait", "plus", "pas", "tout", "tous", "comm", "lor", "selon", "apres",
+    "après", "avant", "entre", "sous", "contr", "depuis", "ainsi", "aussi", "alor", "donc", "car",
+    "si", "déjà", "encor", "mêm", "autr", "cel", "ceux", // weekdays
     "lund", "mard", "mercred", "jeud", "vendred", "samed", "dimanch", // months
     "janvi", "févri", "mar", "avril", "mai", "juin", "juillet", "août", "septembr", "octobr",
     "novembr", "décembr",

@@ -1384,20 +1384,16 @@ pub fn tune(
         return Err(Error::Config("the tuning grid has no L2 value".into()));
     }
     let folds = cv_folds(records, k)?;
+    // (held-out fold, training side) of fold `f`.
     let fold_sides = |f: usize| -> (Vec<&Record>, Vec<&Record>) {
-        let (test, train_side): (Vec<&Record>, Vec<&Record>) =
-            records
-                .iter()
-                .enumerate()
-                .fold((vec![], vec![]), |(mut t, mut r), (i, rec)| {
-                    if folds[i] == Some(f) {
-                        t.push(*rec);
-                    } else {
-                        r.push(*rec);
-                    }
-                    (t, r)
-                });
-        (test, train_side)
+        let (test, train): (Vec<_>, Vec<_>) = records
+            .iter()
+            .zip(&folds)
+            .partition(|(_, fold)| **fold == Some(f));
+        (
+            test.into_iter().map(|(r, _)| *r).collect(),
+            train.into_iter().map(|(r, _)| *r).collect(),
+        )
     };
     let score = |test: &[&Record], predictions: &[Prediction]| {
         Report::compute(

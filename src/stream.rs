@@ -17,7 +17,7 @@ use crate::segment;
 use crate::MAX_SENTENCE_BYTES;
 
 /// How input is split into sentences.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InputFormat {
     /// Plain article text, segmented into sentences.
     Text,
@@ -38,22 +38,8 @@ impl InputFormat {
     }
 }
 
-impl std::str::FromStr for InputFormat {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "text" => Ok(InputFormat::Text),
-            "lines" => Ok(InputFormat::Lines),
-            "jsonl" => Ok(InputFormat::Jsonl),
-            _ => Err(Error::Config(format!(
-                "unknown input format {s:?} (expected text, lines or jsonl)"
-            ))),
-        }
-    }
-}
-
 /// How predictions are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// One JSON object per sentence.
     Jsonl,
@@ -61,20 +47,6 @@ pub enum OutputFormat {
     Table,
     /// The label alone, one per line.
     Label,
-}
-
-impl std::str::FromStr for OutputFormat {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "jsonl" => Ok(OutputFormat::Jsonl),
-            "table" => Ok(OutputFormat::Table),
-            "label" => Ok(OutputFormat::Label),
-            _ => Err(Error::Config(format!(
-                "unknown output format {s:?} (expected jsonl, table or label)"
-            ))),
-        }
-    }
 }
 
 /// Where input comes from.
@@ -106,26 +78,13 @@ pub struct Item {
 
 /// What to do with an input line that cannot be read: malformed JSON, no `text`
 /// field, not UTF-8, a JSONL line longer than [`MAX_RECORD_BYTES`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OnError {
     /// Stop with the error (the default: nothing is silently lost).
     #[default]
     Stop,
     /// Report the line through the run's notices and go on.
     Skip,
-}
-
-impl std::str::FromStr for OnError {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "stop" => Ok(OnError::Stop),
-            "skip" => Ok(OnError::Skip),
-            _ => Err(Error::Config(format!(
-                "unknown error policy {s:?} (expected stop or skip)"
-            ))),
-        }
-    }
 }
 
 /// Something a run let pass that its user should hear about.

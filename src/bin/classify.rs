@@ -25,19 +25,19 @@ struct Args {
     /// text: articles, segmented into sentences; lines: one sentence per line;
     /// jsonl: objects with a "text" field (and "id"). Default: jsonl for *.jsonl
     /// files, text otherwise.
-    #[arg(long, value_parser = ["text", "lines", "jsonl"])]
-    input: Option<String>,
+    #[arg(long, value_enum)]
+    input: Option<InputFormat>,
     /// jsonl: one JSON object per sentence with probabilities and evidence;
     /// table: readable columns; label: the label alone, one per line.
-    #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "table", "label"])]
-    format: String,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    format: OutputFormat,
     /// Worker threads (default: all cores; at most four per core).
     #[arg(long)]
     threads: Option<usize>,
     /// stop: the first unreadable line (malformed JSON, no "text", not UTF-8) is an
     /// error; skip: report it on standard error (file:line and why) and go on.
-    #[arg(long, default_value = "stop", value_parser = ["stop", "skip"])]
-    on_error: String,
+    #[arg(long, value_enum, default_value_t = OnError::Stop)]
+    on_error: OnError,
     /// Evidence features listed per sentence in JSONL output.
     #[arg(long, default_value_t = 5)]
     top: usize,
@@ -48,18 +48,14 @@ struct Args {
 fn run(args: Args) -> anyhow::Result<()> {
     let model = demarche::cli::load_model(&args.model)?;
     let options = Options {
-        input: args
-            .input
-            .as_deref()
-            .map(str::parse::<InputFormat>)
-            .transpose()?,
-        output: args.format.parse::<OutputFormat>()?,
+        input: args.input,
+        output: args.format,
         threads: check_threads(
             args.threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         )?,
         top: args.top,
-        on_error: args.on_error.parse::<OnError>()?,
+        on_error: args.on_error,
         ..Options::default()
     };
     let sources: Vec<Source> = if args.files.is_empty() {

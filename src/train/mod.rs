@@ -13,7 +13,6 @@ use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 use crate::analyze::{learn_verb_folds, AnalyzerConfig};
 use crate::dataset::{fingerprint, label_counts, Record};
@@ -82,20 +81,6 @@ impl fmt::Display for Solver {
             Solver::Sparse => "sparse",
             Solver::Linfa => "linfa",
         })
-    }
-}
-
-impl FromStr for Solver {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Solver> {
-        match s {
-            "sparse" => Ok(Solver::Sparse),
-            "linfa" => Ok(Solver::Linfa),
-            other => Err(Error::Config(format!(
-                "unknown solver {other:?}: expected sparse or linfa"
-            ))),
-        }
     }
 }
 

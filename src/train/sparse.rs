@@ -205,26 +205,31 @@ impl Problem {
                 .sum::<f64>()
     }
 
-    fn cached(&self, params: &[f64]) -> (Vec<f64>, f64) {
+    /// Calls `f` with the residuals and data loss at `params`, computing them only
+    /// when `params` is not the point last seen. They are lent, not copied: the
+    /// residuals are sentences × labels, as large as the data.
+    fn with_residuals<T>(&self, params: &[f64], f: impl FnOnce(&[f64], f64) -> T) -> T {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((p, r, l)) = last.as_ref() {
-            if p.as_slice() == params {
-                return (r.clone(), *l);
-            }
+        let fresh = !matches!(last.as_ref(), Some((p, _, _)) if p.as_slice() == params);
+        if fresh {
+            let (r, l) = self.residuals(params);
+            *last = Some((params.to_vec(), r, l));
         }
-        let (r, l) = self.residuals(params);
-        *last = Some((params.to_vec(), r.clone(), l));
-        (r, l)
+        let (_, residuals, loss) = last.as_ref().expect("just filled");
+        f(residuals, *loss)
     }
 
     /// The objective at `params`.
     pub fn objective(&self, params: &[f64]) -> f64 {
-        self.cached(params).1 + self.penalty(params)
+        self.with_residuals(params, |_, loss| loss) + self.penalty(params)
     }
 
     /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
     pub fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
-        let (residuals, _) = self.cached(params);
+        self.with_residuals(params, |residuals, _| self.gradient_from(params, residuals))
+    }
+
+    fn gradient_from(&self, params: &[f64], residuals: &[f64]) -> Vec<f64> {
         let mut grad = vec![0.0; self.n_params()];
         let (weights_part, intercept_part) = grad.split_at_mut(self.n_features * K);
         weights_part
