@@ -87,6 +87,12 @@ pub use error::{Error, Result};
 /// sentences stay under 2 KB; the limit bounds memory on hostile input.
 pub const MAX_SENTENCE_BYTES: usize = 1 << 16;
 
+/// Longest word, in bytes (a run of letters and digits), that `classify` passes on
+/// whole: longer ones are cut to this length, and the cuts counted in a warning.
+/// French words stay under 30 letters; a run of thousands is pasted data (base64,
+/// a hash) that would only fill the stem caches.
+pub const MAX_WORD_BYTES: usize = 256;
+
 /// The UTF-8 byte-order mark, dropped at the start of any input file.
 pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 pub use label::Label;

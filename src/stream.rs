@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::label::Label;
 use crate::model::{Evidence, Model, Prediction};
 use crate::segment;
-use crate::MAX_SENTENCE_BYTES;
+use crate::{MAX_SENTENCE_BYTES, MAX_WORD_BYTES};
 
 /// How input is split into sentences.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -101,6 +101,14 @@ pub enum Notice {
         /// How many cuts were made.
         cuts: usize,
     },
+    /// Words of a source were longer than [`MAX_WORD_BYTES`] and were cut to that
+    /// length. `cuts` counts the words cut.
+    LongWords {
+        /// The source.
+        path: PathBuf,
+        /// How many words were cut.
+        cuts: usize,
+    },
 }
 
 impl std::fmt::Display for Notice {
@@ -110,6 +118,11 @@ impl std::fmt::Display for Notice {
             Notice::Cut { path, cuts } => write!(
                 f,
                 "{}: sentences longer than {MAX_SENTENCE_BYTES} bytes were cut ({cuts} cut(s))",
+                path.display()
+            ),
+            Notice::LongWords { path, cuts } => write!(
+                f,
+                "{}: words longer than {MAX_WORD_BYTES} bytes were cut ({cuts} word(s))",
                 path.display()
             ),
         }
@@ -123,12 +136,15 @@ pub struct Summary {
     pub skipped: usize,
     /// Cuts made in sentences longer than [`MAX_SENTENCE_BYTES`].
     pub cuts: usize,
+    /// Words cut to [`MAX_WORD_BYTES`].
+    pub word_cuts: usize,
 }
 
 impl std::ops::AddAssign for Summary {
     fn add_assign(&mut self, other: Summary) {
         self.skipped += other.skipped;
         self.cuts += other.cuts;
+        self.word_cuts += other.word_cuts;
     }
 }
 
@@ -222,16 +238,19 @@ impl Batch {
         self.len() >= batch || self.text.len() >= BATCH_BYTES
     }
 
-    fn push(&mut self, text: &str) {
-        self.text.push_str(text);
+    /// Adds a sentence, its words cut to [`MAX_WORD_BYTES`]; returns how many were.
+    fn push(&mut self, text: &str) -> usize {
+        let cuts = push_cutting_long_words(text, &mut self.text);
         self.ends.push(self.text.len());
+        cuts
     }
 
-    fn push_record(&mut self, id: Option<RawId>, text: &str) {
+    fn push_record(&mut self, id: Option<RawId>, text: &str) -> usize {
         // Ids line up with sentences: pad for any sentence pushed without one.
         self.ids.resize_with(self.ends.len(), || None);
-        self.push(text);
+        let cuts = self.push(text);
         self.ids.push(id);
+        cuts
     }
 
     /// The sentences in order, each with its record's id.
@@ -258,6 +277,55 @@ impl Batch {
         );
         std::mem::replace(self, fresh)
     }
+}
+
+/// Appends `text` to `out`, every run of letters and digits longer than
+/// [`MAX_WORD_BYTES`] cut to its first characters within that length; returns the
+/// number of runs cut.
+fn push_cutting_long_words(text: &str, out: &mut String) -> usize {
+    if !may_hold_long_word(text.as_bytes()) {
+        out.push_str(text);
+        return 0;
+    }
+    let mut cuts = 0;
+    let mut run = 0;
+    let mut cutting = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            run += c.len_utf8();
+            if run > MAX_WORD_BYTES {
+                cuts += usize::from(!cutting);
+                cutting = true;
+                continue;
+            }
+        } else {
+            run = 0;
+            cutting = false;
+        }
+        out.push(c);
+    }
+    cuts
+}
+
+/// Whether `bytes` has a run longer than [`MAX_WORD_BYTES`] of bytes that may be
+/// part of a letter or digit: a cheap test that spares nearly every sentence
+/// the character-by-character pass.
+fn may_hold_long_word(bytes: &[u8]) -> bool {
+    if bytes.len() <= MAX_WORD_BYTES {
+        return false;
+    }
+    let mut run = 0;
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b >= 0x80 {
+            run += 1;
+            if run > MAX_WORD_BYTES {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// Bytes read from the input at a time. A line longer than this grows the buffer,
@@ -580,7 +648,7 @@ impl<S: FnMut(&mut Batch) -> Result<()>> Reader<'_, S> {
                     if kept.len() < trimmed.len() {
                         self.summary.cuts += 1;
                     }
-                    self.items.push(kept);
+                    self.summary.word_cuts += self.items.push(kept);
                 }
             }
             InputFormat::Jsonl => {
@@ -591,7 +659,7 @@ impl<S: FnMut(&mut Batch) -> Result<()>> Reader<'_, S> {
                             if kept.len() < text.len() {
                                 self.summary.cuts += 1;
                             }
-                            self.items.push_record(id, kept);
+                            self.summary.word_cuts += self.items.push_record(id, kept);
                         }
                         Err(e) => self.bad(e)?,
                     }
@@ -642,7 +710,7 @@ impl<S: FnMut(&mut Batch) -> Result<()>> Reader<'_, S> {
                 } else {
                     std::mem::take(&mut rest)
                 };
-                items.push(piece);
+                summary.word_cuts += items.push(piece);
                 if items.is_full(*batch) {
                     if let Err(e) = sink(items) {
                         failed = Some(e);
@@ -664,7 +732,7 @@ impl<S: FnMut(&mut Batch) -> Result<()>> Reader<'_, S> {
         while !all && self.paragraph.len() > MAX_SENTENCE_BYTES {
             let at = cut_point(&self.paragraph, MAX_SENTENCE_BYTES);
             self.summary.cuts += 1;
-            self.items.push(self.paragraph[..at].trim_end());
+            self.summary.word_cuts += self.items.push(self.paragraph[..at].trim_end());
             let rest = self.paragraph[at..].trim_start().len();
             self.paragraph.drain(..self.paragraph.len() - rest);
             self.flush_if_full()?;
@@ -726,7 +794,8 @@ impl<S: FnMut(&mut Batch) -> Result<()>> LineSink for Reader<'_, S> {
                 InputFormat::Lines => {
                     let trimmed = line.trim();
                     if !trimmed.is_empty() {
-                        self.items.push(truncate(trimmed, MAX_SENTENCE_BYTES));
+                        self.summary.word_cuts +=
+                            self.items.push(truncate(trimmed, MAX_SENTENCE_BYTES));
                     }
                     self.flush_if_full()?;
                 }
@@ -804,6 +873,12 @@ fn read_batches_into(
         notify(Notice::Cut {
             path: name.clone(),
             cuts: state.summary.cuts,
+        });
+    }
+    if state.summary.word_cuts > 0 {
+        notify(Notice::LongWords {
+            path: name.clone(),
+            cuts: state.summary.word_cuts,
         });
     }
     Ok(state.summary)
@@ -1407,17 +1482,53 @@ mod tests {
             "{notices:?}"
         );
         // Lines and JSONL records: truncated, one result per line.
-        let line = "é".repeat(MAX_SENTENCE_BYTES); // twice the limit
+        // (Words of one letter: long words have a cut of their own.)
+        let line = "é,".repeat(MAX_SENTENCE_BYTES); // three times the limit
         let content = format!("court\n{line}\n{line}{line}{line}{line}\n");
         let (result, got, _) = read_all(content.as_bytes(), InputFormat::Lines, OnError::Stop);
         assert_eq!(result.unwrap().cuts, 2);
         assert_eq!(got.len(), 3);
-        assert_eq!(got[1].1, "é".repeat(MAX_SENTENCE_BYTES / 2));
+        // The limit falls inside an « é »: cut before it.
+        assert_eq!(got[1].1, "é,".repeat(MAX_SENTENCE_BYTES / 3));
         assert_eq!(got[2].1, got[1].1);
         let record = format!("{{\"text\": \"{line}\"}}\n");
         let (result, got, _) = read_all(record.as_bytes(), InputFormat::Jsonl, OnError::Stop);
         assert_eq!(result.unwrap().cuts, 1);
-        assert_eq!(got[0].1.len(), MAX_SENTENCE_BYTES);
+        assert_eq!(got[0].1, "é,".repeat(MAX_SENTENCE_BYTES / 3));
+    }
+
+    #[test]
+    fn words_too_long_are_cut_and_counted() {
+        let long = "x".repeat(3 * MAX_WORD_BYTES);
+        let accented = "é".repeat(MAX_WORD_BYTES); // twice the limit, in bytes
+        let content = format!("Paris exige {long} et {long}.\nRien {accented} ici.\nCourt.\n");
+        for format in [InputFormat::Lines, InputFormat::Text] {
+            let (result, got, notices) = read_all(content.as_bytes(), format, OnError::Stop);
+            let summary = result.unwrap();
+            assert_eq!(summary.word_cuts, 3, "{format:?}");
+            assert_eq!(summary.cuts, 0);
+            let kept = "x".repeat(MAX_WORD_BYTES);
+            assert_eq!(
+                texts(&got),
+                [
+                    format!("Paris exige {kept} et {kept}."),
+                    format!("Rien {} ici.", "é".repeat(MAX_WORD_BYTES / 2)),
+                    "Court.".to_string()
+                ]
+            );
+            assert_eq!(notices.len(), 1, "{notices:?}");
+            assert!(notices[0].contains("3 word(s)"), "{notices:?}");
+        }
+        let record = format!("{{\"id\": 1, \"text\": \"Non {long}\"}}\n");
+        let (result, got, _) = read_all(record.as_bytes(), InputFormat::Jsonl, OnError::Stop);
+        assert_eq!(result.unwrap().word_cuts, 1);
+        assert_eq!(got[0].1, format!("Non {}", "x".repeat(MAX_WORD_BYTES)));
+        // A word of exactly the limit, and long runs broken by punctuation, stay.
+        let fine = format!("{} {}", "y".repeat(MAX_WORD_BYTES), "ab-".repeat(500));
+        let (result, got, notices) = read_all(fine.as_bytes(), InputFormat::Lines, OnError::Stop);
+        assert_eq!(result.unwrap().word_cuts, 0);
+        assert_eq!(got[0].1, fine.trim_end());
+        assert!(notices.is_empty());
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 eprintln!("classify: warning: {notice}");
             }
         }
-        Notice::Cut { .. } => eprintln!("classify: warning: {notice}"),
+        Notice::Cut { .. } | Notice::LongWords { .. } => eprintln!("classify: warning: {notice}"),
     };
     let summary = classify_sources_with(&model, &sources, &options, &mut out, &notify)?;
     if summary.skipped > 0 {
