@@ -121,8 +121,10 @@ pub(crate) fn stem_word<'a>(
 /// singular's, each mapped to that singular. A word `Xent` of six letters or more
 /// folds onto `Xe` when `Xe` occurs too, and so does another form of the same verb
 /// (`Xer`, `X-ait`, `X-aient`, `X-ons`, with a doubled final consonant undone:
-/// `appellent` → `appelle`, seen with `appelait`). The second form keeps nouns and
-/// adverbs in `-ent` whole (`gouvernement`, `comment`, `souvent`).
+/// `appellent` → `appelle`, seen with `appelait`); failing that, onto `Xt` when `Xt`
+/// and `Xre`, `X-ait`, `X-aient` or `X-ons` occur (`excluent` → `exclut`). The
+/// second form keeps nouns and adverbs in `-ent` whole (`gouvernement`, `comment`,
+/// `souvent`).
 pub fn learn_verb_folds<'a>(
     sentences: impl IntoIterator<Item = &'a str>,
 ) -> BTreeMap<String, String> {
@@ -141,25 +143,35 @@ pub fn learn_verb_folds<'a>(
     let stemmer = Stemmer::create(Algorithm::French);
     let mut folds = BTreeMap::new();
     for word in &words {
-        let Some(singular) = word.strip_suffix("nt") else {
+        let Some(base) = word.strip_suffix("ent") else {
             continue;
         };
-        if word.chars().count() < 6 || !singular.ends_with('e') || !words.contains(singular) {
+        if word.chars().count() < 6 {
             continue;
         }
-        let base = &singular[..singular.len() - 1];
         let mut bases = vec![base.to_string()];
         let chars: Vec<char> = base.chars().collect();
         if chars.len() >= 2 && chars[chars.len() - 1] == chars[chars.len() - 2] {
             bases.push(chars[..chars.len() - 1].iter().collect());
         }
-        let another_form = bases.iter().any(|b| {
-            ["er", "ait", "aient", "ons"]
-                .iter()
-                .any(|ending| words.contains(&format!("{b}{ending}")))
+        // First-group verbs (`proposent` → `propose`, confirmed by `proposer`), then
+        // verbs whose singular ends in -t (`excluent` → `exclut`, confirmed by
+        // `exclure`; `rompent` → `rompt`).
+        let families: [(String, &[&str]); 2] = [
+            (format!("{base}e"), &["er", "ait", "aient", "ons"]),
+            (format!("{base}t"), &["re", "ait", "aient", "ons"]),
+        ];
+        let fold = families.into_iter().find(|(singular, endings)| {
+            words.contains(singular)
+                && bases.iter().any(|b| {
+                    endings
+                        .iter()
+                        .any(|ending| words.contains(&format!("{b}{ending}")))
+                })
+                && stemmer.stem(word) != stemmer.stem(singular)
         });
-        if another_form && stemmer.stem(word) != stemmer.stem(singular) {
-            folds.insert(word.clone(), singular.to_string());
+        if let Some((singular, _)) = fold {
+            folds.insert(word.clone(), singular);
         }
     }
     folds
@@ -467,7 +479,12 @@ mod verb_fold_tests {
             "Ils appellent au calme, il appelle, on appelait.",
             "Le gouvernement et le parlement. Comment ? Souvent. Le gouverne.",
             "Ils menacent, elle menace, menacer.",
+            "Ils n'excluent pas, il n'exclut pas, exclure. Ils rompent, il rompt, rompre.",
+            "Son parent est parti, à part.",
         ]);
+        assert_eq!(folds.get("excluent").map(String::as_str), Some("exclut"));
+        assert_eq!(folds.get("rompent").map(String::as_str), Some("rompt"));
+        assert!(!folds.contains_key("parent"), "{folds:?}");
         assert_eq!(folds.get("proposent").map(String::as_str), Some("propose"));
         assert_eq!(folds.get("réclament").map(String::as_str), Some("réclame"));
         assert_eq!(folds.get("appellent").map(String::as_str), Some("appelle"));
@@ -489,4 +506,30 @@ mod verb_fold_tests {
             analyzer.term_names("Il réclame")[1]
         );
     }
+}
+
+/// Snowball stems of French function words, auxiliaries and their common forms,
+/// weekdays and months: words that carry no act, whatever the sentence. A model that
+/// decides on them has learnt the topics or the dates of its training news.
+pub const EMPTY_STEMS: &[&str] = &[
+    // articles, prepositions, conjunctions, pronouns, auxiliaries
+    "le", "la", "les", "l", "un", "une", "de", "du", "des", "d", "à", "au", "aux", "en", "dan",
+    "sur", "pour", "par", "avec", "et", "ou", "mais", "que", "qu", "qui", "ce", "cet", "se", "s",
+    "il", "ils", "elle", "elles", "on", "nous", "vous", "je", "j", "leur", "son", "sa", "ses",
+    "lui", "y", "ne", "n", "a", "ont", "est", "sont", "été", "être", "avoir", "avait", "aval",
+    "sera", "seront", "fait", "plus", "pas", "tout", "tous", "comm", "lor", "selon", "apres",
+    "après", "avant", "entre", "sous", "contr", "depuis", "ainsi", "aussi", "alor", "donc", "car",
+    "si", "déjà", "encor", "mêm", "autr", "cel", "ceux", // weekdays
+    "lund", "mard", "mercred", "jeud", "vendred", "samed", "dimanch", // months
+    "janvi", "févri", "mar", "avril", "mai", "juin", "juillet", "août", "septembr", "octobr",
+    "novembr", "décembr",
+];
+
+/// Whether a term (a stem, a [`NEGATION_PREFIX`]ed stem, or a pair of those) is made
+/// only of [`EMPTY_STEMS`].
+pub fn is_empty_term(term: &str) -> bool {
+    term.split(' ').all(|part| {
+        let stem = part.strip_prefix(NEGATION_PREFIX).unwrap_or(part);
+        EMPTY_STEMS.contains(&stem)
+    })
 }

@@ -618,3 +618,59 @@ mod tests {
         assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 }
+
+/// How often a model decides on words that carry no act: among `sentences`, the
+/// share whose top evidence term is made only of function words, auxiliaries,
+/// weekdays or months ([`crate::analyze::is_empty_term`]), overall and among the
+/// sentences it labels as acts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EmptyEvidence {
+    /// Sentences with any evidence.
+    pub sentences: usize,
+    /// Of those, the ones whose top evidence is an empty term.
+    pub empty: usize,
+    /// Sentences labeled as an act.
+    pub acts: usize,
+    /// Of those, the ones whose top evidence is an empty term.
+    pub acts_empty: usize,
+}
+
+impl EmptyEvidence {
+    /// Explains every sentence with `model` and counts.
+    pub fn measure<'a>(
+        model: &crate::model::Model,
+        sentences: impl IntoIterator<Item = &'a str>,
+    ) -> EmptyEvidence {
+        let mut classifier = model.classifier();
+        let mut counts = EmptyEvidence {
+            sentences: 0,
+            empty: 0,
+            acts: 0,
+            acts_empty: 0,
+        };
+        for sentence in sentences {
+            let (prediction, evidence) = classifier.explain(sentence, 1);
+            let Some(top) = evidence.first() else {
+                continue;
+            };
+            let empty = crate::analyze::is_empty_term(&top.stem);
+            counts.sentences += 1;
+            counts.empty += usize::from(empty);
+            if prediction.label.is_act() {
+                counts.acts += 1;
+                counts.acts_empty += usize::from(empty);
+            }
+        }
+        counts
+    }
+
+    /// Share of the sentences labeled as acts whose top evidence is empty.
+    pub fn acts_share(&self) -> f64 {
+        self.acts_empty as f64 / self.acts.max(1) as f64
+    }
+
+    /// Share of all sentences whose top evidence is empty.
+    pub fn share(&self) -> f64 {
+        self.empty as f64 / self.sentences.max(1) as f64
+    }
+}

@@ -31,6 +31,9 @@ pub struct TrainingInfo {
     /// Added to the `none` intercept after the fit (included in `intercepts`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub none_bias: f64,
+    /// Whether the weights of terms made only of empty words were held at zero.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mute_empty_words: bool,
     /// How the solver ended (absent in files written before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub convergence: Option<crate::train::Convergence>,
@@ -745,6 +748,7 @@ mod tests {
         let training = TrainingInfo {
             constructed_weight: 1.0,
             none_bias: 0.0,
+            mute_empty_words: false,
             convergence: None,
             l2: 0.0,
             max_iterations: 0,

@@ -247,6 +247,7 @@ fn model_with_weights(space: FeatureSpace, seed: u64) -> Model {
     let training = TrainingInfo {
         constructed_weight: 1.0,
         none_bias: 0.0,
+        mute_empty_words: false,
         convergence: None,
         l2: 0.0,
         max_iterations: 0,
