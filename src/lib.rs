@@ -72,6 +72,7 @@ pub mod evaluate;
 pub mod features;
 mod flat;
 pub mod label;
+pub mod leaderboard;
 pub mod metrics;
 pub mod model;
 pub mod report;

@@ -10,8 +10,13 @@ constructed test batches: macro-F1 over the five labels, claim-detection F1 (any
 vs none), and F1 per label. Nothing here is tuned on a test split: the settings are
 compare.py's, fixed before the real data existed.
 
+With --predictions DIR, each peer's predictions of each split are also written as
+DIR/<peer>/<split>.jsonl (peer: scikit-learn, fasttext; split: real, seeds,
+constructed), one line per sentence in the format `evaluate --predictions` reads:
+{"id": …, "label": …, "probabilities": {label: p}} (see BENCHMARK.md).
+
 Setup:  pip install -r benches/peers/requirements.txt
-Run:    python3 benches/peers/accuracy.py [--json OUT]
+Run:    python3 benches/peers/accuracy.py [--json OUT] [--predictions DIR]
 """
 
 import argparse
@@ -42,6 +47,9 @@ SPLITS = {
     "seed articles": ["data/test/seeds.jsonl"],
     "constructed test": ["data/test/constructed"],
 }
+# File names of the splits and directory names of the peers under --predictions.
+SPLIT_FILES = {"real test": "real", "seed articles": "seeds", "constructed test": "constructed"}
+PEER_DIRS = {"scikit-learn": "scikit-learn", "fastText": "fasttext"}
 
 
 def load(paths):
@@ -63,9 +71,48 @@ def figures(gold, predicted):
     }
 
 
+def sklearn_predictions(pipe, test):
+    """Label and probabilities of every test sentence (the label is the argmax)."""
+    probabilities = pipe.predict_proba([r["text"] for r in test])
+    classes = list(pipe.classes_)
+    out = []
+    for row in probabilities:
+        p = {label: float(row[classes.index(label)]) for label in LABELS}
+        out.append((classes[int(row.argmax())], p))
+    return out
+
+
+def fasttext_predictions(ft, test):
+    """Label and probabilities of every test sentence.
+
+    fastText returns exp(log(p + 1e-5)) for each label, so its five values sum to
+    about 1 + 5e-5: the 1e-5 is taken off and the rest normalized to sum to 1 (the
+    order of the labels, and so the label, is unchanged)."""
+    # Lists, not single strings: fastText's single-string predict breaks under numpy 2.
+    labels, values = ft.predict([ft_text(r["text"]) for r in test], k=-1)
+    out = []
+    for names, row in zip(labels, values):
+        raw = {n.replace("__label__", ""): max(float(v) - 1e-5, 0.0)
+               for n, v in zip(names, row)}
+        total = sum(raw.values())
+        p = {label: raw.get(label, 0.0) / total for label in LABELS}
+        out.append((names[0].replace("__label__", ""), p))
+    return out
+
+
+def write_predictions(path, test, predictions):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        for r, (label, p) in zip(test, predictions):
+            out.write(json.dumps({"id": r["id"], "label": label, "probabilities": p},
+                                 ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", help="write the figures as JSON here")
+    parser.add_argument("--predictions", metavar="DIR",
+                        help="also write each peer's predictions to DIR/<peer>/<split>.jsonl")
     args = parser.parse_args()
     train = load(["data/train"])
     texts = [r["text"] for r in train]
@@ -103,13 +150,15 @@ def main():
     for split, paths in SPLITS.items():
         test = load(paths)
         gold = [r["label"] for r in test]
-        predictions = {
-            "scikit-learn": list(pipe.predict([r["text"] for r in test])),
-            # Lists, not single strings: fastText's single-string predict breaks under numpy 2.
-            "fastText": [p[0].replace("__label__", "")
-                         for p in ft.predict([ft_text(r["text"]) for r in test])[0]],
+        scored = {
+            "scikit-learn": sklearn_predictions(pipe, test),
+            "fastText": fasttext_predictions(ft, test),
         }
-        for system, predicted in predictions.items():
+        for system, predictions in scored.items():
+            if args.predictions:
+                write_predictions(Path(args.predictions) / PEER_DIRS[system]
+                                  / f"{SPLIT_FILES[split]}.jsonl", test, predictions)
+            predicted = [label for label, _ in predictions]
             f = figures(gold, predicted)
             out.setdefault(split, {})[system] = f
             per = " | ".join(f"{f['per_label_f1'][l]:.3f}" for l in LABELS)
