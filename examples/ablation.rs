@@ -9,7 +9,7 @@ use demarche::analyze::Weighting;
 use demarche::dataset::{Dataset, Record};
 use demarche::evaluate::{best_none_bias, is_real, out_of_fold, predict_all, shift_none};
 use demarche::metrics::{EmptyEvidence, Report};
-use demarche::train::{train, TrainConfig};
+use demarche::train::{train, TrainConfig, UnlabeledText};
 
 fn macro_f1(records: &[&Record], labels: impl Iterator<Item = demarche::Label>) -> f64 {
     Report::compute(
@@ -82,6 +82,35 @@ fn with_frames(text: &str) -> String {
     out
 }
 
+/// Every sentence of the articles of `../shared/corpora` that have no sentence in
+/// `test`: the unlabeled news the idf variant counts.
+fn unlabeled_news(test: &[&Record]) -> anyhow::Result<UnlabeledText> {
+    #[derive(serde::Deserialize)]
+    struct Article {
+        url: String,
+        text: String,
+    }
+    let held_out: std::collections::HashSet<&str> =
+        test.iter().filter_map(|r| r.source.as_deref()).collect();
+    let mut sentences = Vec::new();
+    for corpus in ["wikinews-fr", "orangesum-politique"] {
+        let path = format!("../shared/corpora/{corpus}/articles.jsonl");
+        let text = std::fs::read_to_string(&path)?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let article: Article = serde_json::from_str(line)?;
+            if !held_out.contains(article.url.as_str()) {
+                sentences.extend(
+                    demarche::segment::sentences(&article.text)
+                        .into_iter()
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    eprintln!("{} unlabeled sentences", sentences.len());
+    Ok(UnlabeledText(std::sync::Arc::new(sentences)))
+}
+
 fn main() -> anyhow::Result<()> {
     let wanted: Vec<String> = std::env::args().skip(1).collect();
     let train_data = Dataset::load(&["data/train"])?;
@@ -95,6 +124,7 @@ fn main() -> anyhow::Result<()> {
         none_bias: 0.0,
         ..TrainConfig::default()
     };
+    let unlabeled = unlabeled_news(&test)?;
     let with = |change: &dyn Fn(&mut TrainConfig)| {
         let mut c = base.clone();
         change(&mut c);
@@ -153,6 +183,14 @@ fn main() -> anyhow::Result<()> {
         ("l2 0.1", with(&|c| c.l2 = 0.1), false),
         ("l2 0.3", with(&|c| c.l2 = 0.3), false),
         ("fold verbs", with(&|c| c.fold_verbs = true), false),
+        (
+            "fold verbs, empty words muted",
+            with(&|c| {
+                c.fold_verbs = true;
+                c.mute_empty_words = true;
+            }),
+            false,
+        ),
         ("min count 1", with(&|c| c.min_count = 1), false),
         ("min count 3", with(&|c| c.min_count = 3), false),
         (
@@ -163,6 +201,11 @@ fn main() -> anyhow::Result<()> {
         ("unigrams", with(&|c| c.analyzer.ngrams = 1), false),
         ("acts weighted 3", base.clone(), false),
         ("frame markers", base.clone(), false),
+        (
+            "idf from unlabeled news",
+            with(&|c| c.idf_text = Some(unlabeled.clone())),
+            false,
+        ),
         (
             "empty words muted",
             with(&|c| c.mute_empty_words = true),

@@ -41,6 +41,12 @@ impl SparseVector {
     }
 }
 
+/// Inverse document frequency of a term found in `df` of `n_docs` sentences,
+/// smoothed as scikit-learn smooths it.
+pub fn smoothed_idf(n_docs: usize, df: usize) -> f64 {
+    ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0
+}
+
 /// Marks "no such feature" in lookup tables.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
@@ -84,11 +90,7 @@ impl FeatureSpace {
         let (terms, idf): (Vec<String>, Vec<f64>) = document_frequency
             .into_iter()
             .filter(|&(_, df)| df >= min_count)
-            .map(|(term, df)| {
-                // Smoothed idf, as scikit-learn computes it.
-                let idf = ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0;
-                (term, idf)
-            })
+            .map(|(term, df)| (term, smoothed_idf(n_docs, df)))
             .unzip();
         FeatureSpace::from_parts(config.clone(), terms, idf)
     }

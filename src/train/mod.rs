@@ -17,7 +17,7 @@ use std::fmt;
 use crate::analyze::{is_empty_term, learn_verb_folds, AnalyzerConfig};
 use crate::dataset::{fingerprint, label_counts, Record};
 use crate::error::{Error, Result};
-use crate::features::{FeatureSpace, SparseVector};
+use crate::features::{smoothed_idf, FeatureSpace, SparseVector};
 use crate::label::Label;
 use crate::model::{Model, TrainingInfo};
 
@@ -58,6 +58,27 @@ pub struct TrainConfig {
     /// vocabulary (pairs are built from them) but cannot decide a label.
     #[serde(default)]
     pub mute_empty_words: bool,
+    /// Unlabeled sentences counted, with the training sentences, in the document
+    /// frequencies of tf-idf: the vocabulary is still the training data's, but how
+    /// rare a term is comes from far more news than was labeled.
+    #[serde(skip)]
+    pub idf_text: Option<UnlabeledText>,
+}
+
+/// Unlabeled sentences, shared between fits without copying.
+#[derive(Clone, Default)]
+pub struct UnlabeledText(pub std::sync::Arc<Vec<String>>);
+
+impl fmt::Debug for UnlabeledText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UnlabeledText({} sentences)", self.0.len())
+    }
+}
+
+impl PartialEq for UnlabeledText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
 }
 
 fn one() -> f64 {
@@ -124,6 +145,7 @@ impl Default for TrainConfig {
             // model fitted on the training mix finds too few acts there.
             none_bias: -2.0,
             mute_empty_words: false,
+            idf_text: None,
         }
     }
 }
@@ -291,6 +313,10 @@ impl Prepared {
             records.iter().map(|r| r.text.as_str()),
             config.min_count,
         )?;
+        let space = match &config.idf_text {
+            Some(text) => with_unlabeled_idf(space, records, &text.0)?,
+            None => space,
+        };
         if space.is_empty() {
             return Err(Error::Training(format!(
                 "no term occurs in at least {} sentences: lower --min-count or add data",
@@ -376,6 +402,38 @@ impl Prepared {
         model.training_mut().training_accuracy = correct as f64 / records.len() as f64;
         Ok(model)
     }
+}
+
+/// `space` with idf values counted over the training sentences and `unlabeled`.
+fn with_unlabeled_idf(
+    space: FeatureSpace,
+    records: &[&Record],
+    unlabeled: &[String],
+) -> Result<FeatureSpace> {
+    let mut analyzer = crate::analyze::Analyzer::new(space.config())?;
+    let mut document_frequency = vec![0usize; space.len()];
+    let mut seen: Vec<u32> = Vec::new();
+    let texts = records.iter().map(|r| r.text.as_str());
+    let n_docs = records.len() + unlabeled.len();
+    for sentence in texts.chain(unlabeled.iter().map(String::as_str)) {
+        seen.clear();
+        seen.extend(
+            analyzer
+                .term_names(sentence)
+                .iter()
+                .filter_map(|t| space.id(t)),
+        );
+        seen.sort_unstable();
+        seen.dedup();
+        for &id in &seen {
+            document_frequency[id as usize] += 1;
+        }
+    }
+    let idf = document_frequency
+        .iter()
+        .map(|&df| smoothed_idf(n_docs, df))
+        .collect();
+    FeatureSpace::from_parts(space.config().clone(), space.terms().to_vec(), idf)
 }
 
 /// Each record's weight (1 when it has none); every weight must be finite and > 0.
