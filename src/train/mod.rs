@@ -140,11 +140,15 @@ impl Default for TrainConfig {
             solver: Solver::Sparse,
             gradient_tolerance: sparse::GRADIENT_TOLERANCE,
             constructed_weight: 1.0,
-            fold_verbs: false,
+            // Real-news cross-validation (README, "Accuracy on real news"): folding
+            // plural verbs gains 0.005 macro-F1; muting empty words gives that back
+            // but leaves no act decided by a function word or a date (19 % of the
+            // acts on the real test before).
+            fold_verbs: true,
             // Chosen with l2 by the same search: real news is mostly `none`, and a
             // model fitted on the training mix finds too few acts there.
             none_bias: -2.0,
-            mute_empty_words: false,
+            mute_empty_words: true,
             idf_text: None,
         }
     }
