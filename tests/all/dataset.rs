@@ -1,7 +1,7 @@
 //! The labeled data set under data/: every record valid, no near-duplicates, the
 //! label balance the data card promises, and a split that never cuts a group.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

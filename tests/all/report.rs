@@ -1,7 +1,7 @@
 //! The HTML report: sections, well-formedness, escaping, atomic writing, and
 //! `evaluate --report` in every mode.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
