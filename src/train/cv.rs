@@ -77,7 +77,7 @@ pub struct Silent;
 impl Progress for Silent {}
 
 /// One fold's held-out records and the model's predictions for them.
-pub struct FoldOutput {
+pub(crate) struct FoldOutput {
     /// Indices, in the records cross-validated, of the held-out records.
     pub test: Vec<usize>,
     /// The model's prediction for each of them.
@@ -90,7 +90,7 @@ pub struct FoldOutput {
 }
 
 /// Trains on every fold but `fold` (and on the records in no fold) and predicts `fold`.
-pub fn run_fold(
+pub(crate) fn run_fold(
     config: &TrainConfig,
     records: &[&Record],
     folds: &[Option<usize>],

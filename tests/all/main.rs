@@ -1,5 +1,6 @@
-//! The integration tests, one binary: each module was a binary of its own, and
-//! linking the crate eight times cost more than running the tests.
+//! The integration tests, one binary. As eight binaries they linked the crate eight
+//! times and ran one after another, each waiting on its slowest test; here the
+//! harness spreads every test over the cores at once.
 
 mod common;
 
