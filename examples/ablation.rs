@@ -7,19 +7,12 @@
 
 use demarche::analyze::Weighting;
 use demarche::dataset::{Dataset, Record};
-use demarche::evaluate::{best_none_bias, is_real, out_of_fold, predict_all, shift_none};
-use demarche::metrics::{EmptyEvidence, Report};
+use demarche::eval::baseline::{predict_all, score};
+use demarche::eval::metrics::EmptyEvidence;
+use demarche::model::Prediction;
+use demarche::train::cv::{is_real, out_of_fold};
+use demarche::train::tune::{best_none_bias, shift_none};
 use demarche::train::{train, TrainConfig, UnlabeledText};
-
-fn macro_f1(records: &[&Record], labels: impl Iterator<Item = demarche::Label>) -> f64 {
-    Report::compute(
-        records
-            .iter()
-            .zip(labels)
-            .map(|(r, l)| (r.label, r.also.as_slice(), l)),
-    )
-    .macro_f1
-}
 
 /// `text` with ` cadremodal` when it holds an obligation or modal frame and
 /// ` cadreattribution` when it holds an attribution frame (lowercase word patterns).
@@ -224,15 +217,16 @@ fn main() -> anyhow::Result<()> {
         };
         let (scored, predictions) = out_of_fold(&config, records, 5, 2)?;
         let scored_records: Vec<&Record> = scored.iter().map(|&i| records[i]).collect();
-        let cv = macro_f1(&scored_records, predictions.iter().map(|p| p.label));
+        let cv = score(&scored_records, &predictions).macro_f1;
         let (bias, cv_biased) = best_none_bias(&scored_records, &predictions);
         let model = train(&config, records, &[])?;
-        let test_predictions = predict_all(&model, test);
-        let test_f1 = macro_f1(test, test_predictions.iter().map(|p| p.label));
-        let test_biased = macro_f1(
-            test,
-            test_predictions.iter().map(|p| shift_none(p, bias).label),
-        );
+        let test_predictions = predict_all(&mut model.classifier(), test);
+        let test_f1 = score(test, &test_predictions).macro_f1;
+        let shifted: Vec<Prediction> = test_predictions
+            .iter()
+            .map(|p| shift_none(p, bias))
+            .collect();
+        let test_biased = score(test, &shifted).macro_f1;
         // Evidence as users would see it: from the model with its bias.
         let biased = TrainConfig {
             none_bias: bias,

@@ -3,9 +3,9 @@
 //! they can stand in the benchmark beside any other system (see BENCHMARK.md).
 //!
 //! * `majority`: the most frequent label of the training data
-//!   ([`demarche::evaluate::majority_label`] over `--train`);
-//! * `cue-rule`: [`demarche::evaluate::CueRule`], the French cue words of
-//!   [`demarche::evaluate::CUES`] (nothing is learnt; `--train` is not read).
+//!   ([`demarche::eval::baseline::majority_label`] over `--train`);
+//! * `cue-rule`: [`demarche::eval::CueRule`], the French cue words of
+//!   [`demarche::eval::baseline::CUES`] (nothing is learnt; `--train` is not read).
 //!
 //! ```sh
 //! cargo run --release --example baselines -- majority --train data/train data/test/real > majority-real.jsonl
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use demarche::dataset::{label_counts, Dataset};
-use demarche::evaluate::{majority_label, CueRule};
+use demarche::eval::baseline::{majority_label, CueRule};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Baseline {
@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
         }
         Baseline::CueRule => {
             let mut rule = CueRule::new();
-            Box::new(move |text| rule.predict(text))
+            Box::new(move |text| rule.label(text))
         }
     };
     let stdout = std::io::stdout();

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use demarche::agreement::{agreement, read_pass, Agreement};
 use demarche::dataset::{label_counts, Dataset, Record};
+use demarche::eval::agreement::{agreement, read_pass, Agreement};
 use demarche::Label;
 use sha2::{Digest, Sha256};
 
@@ -222,7 +222,7 @@ fn main() -> anyhow::Result<()> {
     println!();
     per_label(&seed_agreement);
     println!();
-    println!("SHA-256 of every data file (checked by tests/dataset.rs):");
+    println!("SHA-256 of every data file (checked by tests/all/dataset.rs):");
     println!();
     println!("| file | SHA-256 |");
     println!("|---|---|");

@@ -7,7 +7,7 @@
 use anyhow::Context;
 use demarche::analyze::is_empty_term;
 use demarche::dataset::Dataset;
-use demarche::metrics::EmptyEvidence;
+use demarche::eval::metrics::EmptyEvidence;
 use demarche::Model;
 
 fn main() -> anyhow::Result<()> {

@@ -10,7 +10,7 @@
 //!
 //! `--write` and `--check` work on the text between the two marker lines of
 //! BENCHMARK.md ([`demarche::leaderboard::BEGIN`], [`demarche::leaderboard::END`]);
-//! the rest of the file is left alone. `cargo test --test benchmark` runs the check.
+//! the rest of the file is left alone. `cargo test --test all benchmark::` runs the check.
 
 use std::path::PathBuf;
 

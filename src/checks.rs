@@ -1,5 +1,5 @@
 //! The invariants that fuzzing (`fuzz/`) and the property tests
-//! (`tests/properties.rs`) check on arbitrary input, written once for both. Each
+//! (`tests/all/properties.rs`) check on arbitrary input, written once for both. Each
 //! function panics when its invariant fails, which is what a fuzzer or a property
 //! test needs; this module is not part of the supported API.
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::evaluate::Progress;
+use crate::train::Progress;
 use crate::Model;
 
 /// Parses the command line, or prints clap's message and says how to exit: usage

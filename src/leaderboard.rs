@@ -1,5 +1,5 @@
 //! The benchmark's leaderboard: every system's committed predictions of every test
-//! split, scored against the gold data by [`crate::evaluate::evaluate_predictions`]
+//! split, scored against the gold data by [`crate::eval::evaluate_predictions`]
 //! (the scorer of `evaluate --predictions`), as the markdown tables of BENCHMARK.md.
 //!
 //! # Layout
@@ -12,7 +12,7 @@
 //!   split it has predictions of, the command that wrote them;
 //! * `<split>.jsonl` for any of the [`SPLITS`] (`real.jsonl`, `seeds.jsonl`,
 //!   `constructed.jsonl`): the predictions, in the format of
-//!   [`crate::evaluate::read_predictions`].
+//!   [`crate::eval::read_predictions`].
 //!
 //! A system without predictions for a split has no row in that split's table. Any
 //! other `.jsonl` file in a system's folder, a split without a command, or a command
@@ -34,9 +34,9 @@ use serde::Deserialize;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::evaluate::{evaluate_predictions, read_predictions};
+use crate::eval::metrics::Report;
+use crate::eval::{evaluate_predictions, read_predictions};
 use crate::label::Label;
-use crate::metrics::Report;
 
 /// A test split of the benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -55,12 +55,17 @@
 //! # Ok::<(), demarche::Error>(())
 //! ```
 //!
+//! Around the pipeline: [`dataset`] reads labeled JSONL; [`train`] also holds grouped
+//! K-fold cross-validation ([`train::cv`]) and the search behind `train --tune`
+//! ([`train::tune`](mod@train::tune)); [`eval`] scores the model beside two baselines, all three
+//! behind one trait ([`eval::Predictor`]), with its [`eval::metrics`], the HTML
+//! [`eval::report`] and the annotators' [`eval::agreement`].
+//!
 //! The command-line tools `train`, `classify` and `evaluate` are thin shells over
-//! this library; see the README.
+//! this library ([`cli`] holds what they share); see the README.
 
 #![deny(missing_docs)]
 
-pub mod agreement;
 pub mod analyze;
 #[doc(hidden)]
 pub mod checks;
@@ -68,14 +73,12 @@ mod chunks;
 pub mod cli;
 pub mod dataset;
 pub mod error;
-pub mod evaluate;
+pub mod eval;
 pub mod features;
 mod flat;
 pub mod label;
 pub mod leaderboard;
-pub mod metrics;
 pub mod model;
-pub mod report;
 pub mod segment;
 pub mod stream;
 pub mod tokenize;

@@ -10,12 +10,12 @@ use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::cli::BarProgress;
 use demarche::dataset::Dataset;
-use demarche::evaluate::{
+use demarche::eval::report::ReportContext;
+use demarche::eval::{
     cross_validate_with, evaluate_model, evaluate_predictions, read_predictions, training_overlap,
     transfer,
 };
 use demarche::model::DEFAULT_MODEL_PATH;
-use demarche::report::ReportContext;
 use demarche::train::TrainConfig;
 
 /// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
@@ -120,7 +120,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let records: Vec<_> = data.records().collect();
     // The report shows its own number of mistakes; the table and JSON keep --errors.
     let mistakes = match args.report {
-        Some(_) => args.errors.max(demarche::report::MISTAKES),
+        Some(_) => args.errors.max(demarche::eval::report::MISTAKES),
         None => args.errors,
     };
     let mut evaluation = if let Some(path) = &args.predictions {
@@ -191,7 +191,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             }),
             command_line: command_line(),
         };
-        demarche::report::write(path, &evaluation, &context)?;
+        demarche::eval::report::write(path, &evaluation, &context)?;
         evaluation.errors.truncate(args.errors);
         if !args.quiet {
             eprintln!("evaluate: report written to {}", path.display());

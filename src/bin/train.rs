@@ -8,10 +8,9 @@ use clap::Parser;
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::cli::BarProgress;
 use demarche::dataset::Dataset;
-use demarche::evaluate::{tune, Candidate, Progress, TuneGrid};
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::check_threads;
-use demarche::train::{train, Solver, TrainConfig};
+use demarche::train::{train, tune, Candidate, Progress, Solver, TrainConfig, TuneGrid};
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
 

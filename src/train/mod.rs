@@ -5,8 +5,16 @@
 //! sparse rows ([`sparse`]) and scales to hundreds of thousands of sentences; linfa-logistic
 //! itself ([`Solver::Linfa`]) needs a dense rows × terms matrix and stays as the
 //! reference the sparse one is tested against.
+//!
+//! [`tune()`] chooses the settings by grouped K-fold cross-validation ([`cv`]) before
+//! the fit, for `train --tune`.
 
+pub mod cv;
 pub mod sparse;
+pub mod tune;
+
+pub use cv::{Progress, Silent};
+pub use tune::{tune, Candidate, TuneGrid, Tuning};
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;

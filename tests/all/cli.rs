@@ -1,6 +1,6 @@
 //! The real binaries: train, classify, their errors and their output.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

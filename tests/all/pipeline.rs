@@ -1,7 +1,7 @@
 //! The library end to end: training, the sparse scorer against linfa's dense one,
 //! the model file, and segmentation of the seed articles.
 
-mod common;
+use crate::common;
 
 use std::fs;
 

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use demarche::dataset::Dataset;
-use demarche::evaluate::{evaluate_predictions, read_predictions};
+use demarche::eval::{evaluate_predictions, read_predictions};
 use demarche::leaderboard::{generated, markdown, score, splice, Leaderboard, SPLITS};
 
 fn root() -> PathBuf {

@@ -14,7 +14,7 @@
 //!    predicted; shade = share of the gold row, blue on the diagonal, red off it);
 //! 4. a reliability diagram (probability of the predicted label against observed
 //!    accuracy, bin counts) and the expected calibration error
-//!    ([`crate::metrics::Calibration`]);
+//!    ([`crate::eval::metrics::Calibration`]);
 //! 5. the most confident mistakes: gold and predicted label, every label's
 //!    probability, and the sentence with its evidence words highlighted by weight;
 //! 6. provenance: data files and hashes, training data hash and settings, crate
@@ -39,9 +39,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::evaluate::{Evaluation, Mistake};
+use crate::eval::metrics::{Calibration, LabelScores, Report};
+use crate::eval::{Evaluation, Mistake};
 use crate::label::Label;
-use crate::metrics::{Calibration, LabelScores, Report};
 use crate::model::{write_atomically, Evidence};
 use crate::tokenize::normalize_into;
 
@@ -215,7 +215,7 @@ fn headline(h: &mut String, e: &Evaluation, context: &ReportContext, title: &str
         h.push_str("<p class=\"note\">Mean ± standard deviation over the folds; the charts below pool the out-of-fold predictions.</p>\n");
     }
     h.push_str("<div class=\"cards\">\n");
-    type Pick = fn(&crate::evaluate::Comparison) -> (f64, Option<f64>);
+    type Pick = fn(&crate::eval::Comparison) -> (f64, Option<f64>);
     let figures: [(&str, Pick); 3] = [
         ("macro-F1", |c| (c.macro_f1, c.macro_f1_std)),
         ("accuracy", |c| (c.accuracy, c.accuracy_std)),

@@ -1,15 +1,15 @@
 //! The HTML report: sections, well-formedness, escaping, atomic writing, and
 //! `evaluate --report` in every mode.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use demarche::dataset::{Dataset, Record};
-use demarche::evaluate::{evaluate_model, Evaluation};
-use demarche::report::{self, ReportContext, MISTAKES};
+use demarche::eval::report::{self, ReportContext, MISTAKES};
+use demarche::eval::{evaluate_model, Evaluation};
 use demarche::Label;
 
 const SCRIPT: &str = "<script>alert('x')</script>";

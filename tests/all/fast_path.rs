@@ -3,7 +3,7 @@
 //! rows, the same scores up to rounding, on the whole data set, the seed articles
 //! and random text built to hit the corner cases of normalization and tokenizing.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

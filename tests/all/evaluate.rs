@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use demarche::dataset::{Dataset, Record};
-use demarche::evaluate::{cross_validate, evaluate_model, transfer, tune, Silent, TuneGrid};
-use demarche::train::{train, TrainConfig};
+use demarche::eval::{cross_validate, evaluate_model, transfer};
+use demarche::train::{train, tune, Silent, TrainConfig, TuneGrid};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/train.jsonl");
 
@@ -372,7 +372,7 @@ fn tuning_is_deterministic_and_recorded() {
     assert_eq!(json["grid"]["l2"], serde_json::json!([0.01, 1.0]));
     // The none bias is one of the grid's, and kept only if it pays on the pooled
     // out-of-fold predictions.
-    assert!(demarche::evaluate::NONE_BIAS_GRID.contains(&a.config.none_bias));
+    assert!(demarche::train::tune::NONE_BIAS_GRID.contains(&a.config.none_bias));
     assert_eq!(json["chosen"]["none_bias"], a.config.none_bias);
 }
 
