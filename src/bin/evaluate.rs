@@ -7,8 +7,7 @@ use std::time::Instant;
 
 use anyhow::bail;
 use clap::Parser;
-use demarche::analyze::{AnalyzerConfig, Weighting};
-use demarche::cli::BarProgress;
+use demarche::cli::{BarProgress, TrainingFlags};
 use demarche::dataset::Dataset;
 use demarche::eval::report::ReportContext;
 use demarche::eval::{
@@ -16,7 +15,6 @@ use demarche::eval::{
     transfer,
 };
 use demarche::model::DEFAULT_MODEL_PATH;
-use demarche::train::TrainConfig;
 
 /// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
 /// per-label precision/recall/F1, confusion matrix, claim detection, lenient accuracy,
@@ -64,53 +62,15 @@ struct Args {
     /// starting with "seeds/".
     #[arg(long)]
     transfer: bool,
-    /// With --cv/--transfer: L2 regularisation strength.
-    #[arg(long, allow_negative_numbers = true)]
-    l2: Option<f64>,
-    /// With --cv/--transfer: keep terms found in at least this many sentences.
-    #[arg(long)]
-    min_count: Option<usize>,
-    /// With --cv/--transfer: 1 stems; 2 stems and adjacent stem pairs.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
-    ngrams: Option<u8>,
-    /// With --cv/--transfer: binary or tfidf.
-    #[arg(long, value_enum)]
-    weighting: Option<Weighting>,
-    /// With --cv/--transfer: L-BFGS iteration cap.
-    #[arg(long)]
-    max_iterations: Option<u64>,
+    /// With --cv/--transfer: the settings of each fit, as for `train`.
+    #[command(flatten)]
+    training: TrainingFlags,
     /// With --cv: folds trained at once.
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// No progress messages on standard error.
     #[arg(long, short)]
     quiet: bool,
-}
-
-impl Args {
-    fn train_config(&self) -> anyhow::Result<TrainConfig> {
-        let base = TrainConfig::default();
-        Ok(TrainConfig {
-            analyzer: AnalyzerConfig {
-                ngrams: self.ngrams.unwrap_or(base.analyzer.ngrams),
-                weighting: self.weighting.unwrap_or(base.analyzer.weighting),
-                ..base.analyzer.clone()
-            },
-            min_count: self.min_count.unwrap_or(base.min_count),
-            l2: self.l2.unwrap_or(base.l2),
-            max_iterations: self.max_iterations.unwrap_or(base.max_iterations),
-            solver: base.solver,
-            ..base.clone()
-        })
-    }
-
-    fn has_training_flags(&self) -> bool {
-        self.l2.is_some()
-            || self.min_count.is_some()
-            || self.ngrams.is_some()
-            || self.weighting.is_some()
-            || self.max_iterations.is_some()
-    }
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -133,7 +93,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             mistakes,
         )
     } else if let Some(k) = args.cv {
-        let config = args.train_config()?;
+        let config = args.training.config();
         if !args.quiet {
             eprintln!(
                 "evaluate: {} sentences, {} groups; {k}-fold grouped cross-validation (l2 {}, min count {}, ngrams {}, {}) on {} thread(s)…",
@@ -158,14 +118,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         progress.bar.finish_and_clear();
         evaluation?
     } else if args.transfer {
-        let config = args.train_config()?;
+        let config = args.training.config();
         if !args.quiet {
             eprintln!("evaluate: training on constructed sentences, testing on seeds…");
         }
         transfer(&config, &records, mistakes)?
     } else {
-        if args.has_training_flags() {
-            bail!("--l2, --min-count, --ngrams, --weighting and --max-iterations apply to --cv and --transfer only");
+        if args.training.any() {
+            bail!("the training flags (--l2, --min-count, --ngrams, --weighting, --max-iterations, --solver, --fold-verbs, --mute-empty-words, --none-bias) apply to --cv and --transfer only");
         }
         let path = args
             .model

@@ -5,12 +5,11 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use demarche::analyze::{AnalyzerConfig, Weighting};
-use demarche::cli::BarProgress;
+use demarche::cli::{BarProgress, TrainingFlags};
 use demarche::dataset::Dataset;
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::check_threads;
-use demarche::train::{train, tune, Candidate, Progress, Solver, TrainConfig, TuneGrid};
+use demarche::train::{train, tune, Candidate, Progress, TuneGrid};
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -25,27 +24,8 @@ struct Args {
     /// Where to write the model (atomically).
     #[arg(long, default_value = DEFAULT_MODEL_PATH)]
     out: PathBuf,
-    /// L2 regularisation strength (linfa-logistic's alpha).
-    // A negative number is read as a value, to be refused by the library's check
-    // with its reason, not as an unknown flag.
-    #[arg(long, default_value_t = TrainConfig::default().l2, allow_negative_numbers = true)]
-    l2: f64,
-    /// Keep terms found in at least this many training sentences.
-    #[arg(long, default_value_t = TrainConfig::default().min_count)]
-    min_count: usize,
-    /// 1: stems; 2: stems and adjacent stem pairs.
-    #[arg(long, default_value_t = AnalyzerConfig::default().ngrams, value_parser = clap::value_parser!(u8).range(1..=2))]
-    ngrams: u8,
-    /// Feature values: binary or tfidf (both L2-normalized).
-    #[arg(long, value_enum, default_value_t = AnalyzerConfig::default().weighting)]
-    weighting: Weighting,
-    /// L-BFGS iteration cap.
-    #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
-    max_iterations: u64,
-    /// sparse: sparse rows, multi-threaded, sentence weights; linfa: linfa-logistic on
-    /// a dense matrix (small data only; the reference the sparse solver is tested against).
-    #[arg(long, value_enum, default_value_t = Solver::default())]
-    solver: Solver,
+    #[command(flatten)]
+    training: TrainingFlags,
     /// Multiply the weight of the sentences read from PATH (a file or a folder under
     /// --data) by W, e.g. `--weight data/train/constructed=0.3` (repeatable).
     #[arg(long, value_name = "PATH=W", value_parser = parse_weight)]
@@ -80,18 +60,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
-    let mut config = TrainConfig {
-        analyzer: AnalyzerConfig {
-            ngrams: args.ngrams,
-            weighting: args.weighting,
-            ..AnalyzerConfig::default()
-        },
-        min_count: args.min_count,
-        l2: args.l2,
-        max_iterations: args.max_iterations,
-        solver: args.solver,
-        ..TrainConfig::default()
-    };
+    let mut config = args.training.config();
     if !args.quiet && args.tune {
         eprintln!(
             "train: {} sentences, {} groups from {} file(s); tuning by grouped {}-fold cross-validation on {} thread(s)…",
