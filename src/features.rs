@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use crate::analyze::{Analyzer, AnalyzerConfig, Weighting, NEGATION_PREFIX};
-use crate::chunks::ChunkCache;
 use crate::error::{Error, Result};
-use crate::tokenize::Negation;
 
 /// The key of a pair of unigram ids in the bigram map.
 #[inline]
@@ -73,7 +71,12 @@ impl FeatureSpace {
         for sentence in sentences {
             n_docs += 1;
             seen.clear();
-            seen.extend(analyzer.term_names(sentence));
+            let names = analyzer.term_names(sentence);
+            if config.ngrams >= 2 {
+                let pairs = names.windows(2).map(|w| join_words([&*w[0], &*w[1]]));
+                seen.extend(pairs.collect::<Vec<_>>());
+            }
+            seen.extend(names);
             seen.sort_unstable();
             seen.dedup();
             for term in seen.drain(..) {
@@ -117,7 +120,7 @@ impl FeatureSpace {
             .collect();
         let mut bigrams = FxHashMap::default();
         for (i, term) in terms.iter().enumerate() {
-            if let Some((a, b)) = term.split_once(' ') {
+            if let Some((a, b)) = term.split_once(PAIR_SEPARATOR) {
                 match (index.get(a), index.get(b)) {
                     (Some(&a), Some(&b)) => {
                         bigrams.insert(pair_key(a, b), i as u32);
@@ -201,15 +204,70 @@ impl FeatureSpace {
         self.config.ngrams >= 2
     }
 
+    /// Walks the features of a sentence whose unigram ids are `unigrams` ([`ABSENT`]
+    /// for terms outside the vocabulary), in order: each unigram, then the bigram it
+    /// ends, if that pair is a feature. `emit` gets the feature id and the terms it
+    /// comes from. `may_pair` may rule pairs out before the look-up (a cheaper test
+    /// the one-pass scorer has at hand); it must never rule out a bigram feature.
+    /// The one place where adjacent terms make a bigram, for every path.
+    #[inline(always)]
+    pub(crate) fn for_each_feature(
+        &self,
+        unigrams: &[u32],
+        may_pair: impl Fn(u32, u32) -> bool,
+        mut emit: impl FnMut(u32, std::ops::Range<usize>),
+    ) {
+        let bigrams = self.has_bigrams();
+        let mut previous = ABSENT;
+        for (k, &id) in unigrams.iter().enumerate() {
+            if id == ABSENT {
+                previous = ABSENT;
+                continue;
+            }
+            emit(id, k..k + 1);
+            if bigrams && previous != ABSENT && may_pair(previous, id) {
+                if let Some(pair) = self.bigram(previous, id) {
+                    emit(pair, k - 1..k + 1);
+                }
+            }
+            previous = id;
+        }
+    }
+
+    /// The row of a sentence whose unigram ids are `unigrams`: bigrams, counts,
+    /// values, L2 norm. `ids` is scratch space.
+    pub(crate) fn row_of_unigrams(
+        &self,
+        unigrams: &[u32],
+        ids: &mut Vec<u32>,
+        out: &mut SparseVector,
+    ) {
+        out.clear();
+        ids.clear();
+        self.for_each_feature(unigrams, |_, _| true, |id, _| ids.push(id));
+        ids.sort_unstable();
+        let mut norm = 0.0;
+        for run in ids.chunk_by(|a, b| a == b) {
+            let id = run[0];
+            let value = match self.config.weighting {
+                Weighting::Binary => 1.0,
+                Weighting::Tfidf => run.len() as f64 * self.idf[id as usize],
+            };
+            norm += value * value;
+            out.indices.push(id);
+            out.values.push(value);
+        }
+        if norm > 0.0 {
+            let scale = 1.0 / norm.sqrt();
+            out.values.iter_mut().for_each(|v| *v *= scale);
+        }
+    }
+
     /// A featurizer for this space (one per thread).
     pub fn featurizer(&self) -> Featurizer<'_> {
         Featurizer {
             space: self,
             analyzer: Analyzer::new(&self.config).expect("config validated on construction"),
-            chunks: ChunkCache::new(Negation::new(
-                self.config.negation,
-                self.config.negation_window,
-            )),
             stem_features: Vec::new(),
             generation: 0,
             unigrams: Vec::new(),
@@ -218,14 +276,13 @@ impl FeatureSpace {
     }
 }
 
-/// Turns sentences into [`SparseVector`]s. Reuses its buffers and caches, for each
-/// stem it has met, its feature ids plain and negated, so that a known word costs
-/// one hash lookup.
+/// Turns sentences into [`SparseVector`]s, stage after stage: tokens, stems,
+/// vocabulary look-ups, bigrams, values. Reuses its buffers and caches, for each
+/// stem it has met, its feature ids plain and negated. (Labeling takes a faster
+/// path to the same rows: see [`crate::model::Classifier`].)
 pub struct Featurizer<'a> {
     space: &'a FeatureSpace,
-    /// The slow path: sentences the chunk cache cannot take, and explanations.
     analyzer: Analyzer,
-    chunks: ChunkCache,
     stem_features: Vec<[u32; 2]>,
     generation: u64,
     unigrams: Vec<u32>,
@@ -245,93 +302,30 @@ impl<'a> Featurizer<'a> {
 
     /// Writes the features of `sentence` into `out`.
     pub fn featurize(&mut self, sentence: &str, out: &mut SparseVector) {
-        self.unigrams.clear();
-        let unigrams = &mut self.unigrams;
-        if !self
-            .chunks
-            .for_each_unigram(self.space, sentence, |id| unigrams.push(id))
-        {
-            self.unigram_ids(sentence);
-        }
-        self.finish(out);
+        self.unigram_ids(sentence);
+        self.space
+            .row_of_unigrams(&self.unigrams, &mut self.ids, out);
     }
 
-    /// [`Featurizer::featurize`] through the slow path, then each feature with the
-    /// words that produced it (a bigram lists both words), for explanations.
+    /// [`Featurizer::featurize`], then each feature with the words that produced it
+    /// (a bigram lists both words), in sentence order, for explanations.
     pub fn featurize_with_origins(
         &mut self,
         sentence: &str,
         out: &mut SparseVector,
     ) -> Vec<(u32, String)> {
-        self.unigram_ids(sentence);
-        self.finish(out);
-        self.origins()
-    }
-
-    /// Bigrams, counts and values from [`Featurizer::unigrams`].
-    fn finish(&mut self, out: &mut SparseVector) {
-        out.clear();
-        self.ids.clear();
-        self.ids
-            .extend(self.unigrams.iter().copied().filter(|&id| id != ABSENT));
-        if self.space.has_bigrams() {
-            for pair in self.unigrams.windows(2) {
-                if pair[0] != ABSENT && pair[1] != ABSENT {
-                    if let Some(id) = self.space.bigram(pair[0], pair[1]) {
-                        self.ids.push(id);
-                    }
-                }
-            }
-        }
-        self.ids.sort_unstable();
-        let weighting = self.space.config.weighting;
-        let mut norm = 0.0;
-        let mut k = 0;
-        while k < self.ids.len() {
-            let id = self.ids[k];
-            let mut count = 1;
-            while k + count < self.ids.len() && self.ids[k + count] == id {
-                count += 1;
-            }
-            k += count;
-            let value = match weighting {
-                Weighting::Binary => 1.0,
-                Weighting::Tfidf => count as f64 * self.space.idf[id as usize],
-            };
-            norm += value * value;
-            out.indices.push(id);
-            out.values.push(value);
-        }
-        if norm > 0.0 {
-            let scale = 1.0 / norm.sqrt();
-            out.values.iter_mut().for_each(|v| *v *= scale);
-        }
-    }
-
-    /// Calls `emit` with the unigram feature id of every token of `sentence`
-    /// through the one-pass path; false when the sentence needs the slow path
-    /// (see [`crate::chunks`]).
-    #[inline]
-    pub(crate) fn for_each_unigram_fast(&mut self, sentence: &str, emit: impl FnMut(u32)) -> bool {
-        self.chunks.for_each_unigram(self.space, sentence, emit)
-    }
-
-    /// The unigram ids of `sentence` through the slow path alone (for tests that
-    /// hold the two paths to the same result).
-    #[doc(hidden)]
-    pub fn slow_unigram_ids(&mut self, sentence: &str) -> Vec<u32> {
-        self.unigram_ids(sentence);
-        self.unigrams.clone()
-    }
-
-    /// The unigram ids of `sentence` through the one-pass path, or `None` where it
-    /// hands the sentence to the slow path.
-    #[doc(hidden)]
-    pub fn fast_unigram_ids(&mut self, sentence: &str) -> Option<Vec<u32>> {
-        let mut ids = Vec::new();
-        self.chunks
-            .for_each_unigram(self.space, sentence, |id| ids.push(id))
-            .then_some(ids)
+        self.featurize(sentence, out);
+        let terms = self.analyzer.last_terms();
+        let mut origins = Vec::new();
+        self.space.for_each_feature(
+            &self.unigrams,
+            |_, _| true,
+            |id, from| {
+                let words = terms[from].iter().map(|t| self.analyzer.word(t));
+                origins.push((id, join_words(words)));
+            },
+        );
+        origins
     }
 
     /// The unigram feature id of each term of `sentence` (ABSENT when unknown), in
@@ -355,33 +349,21 @@ impl<'a> Featurizer<'a> {
                 .push(self.stem_features[term.stem as usize][term.negated as usize]);
         }
     }
+}
 
-    /// Each feature of the last sentence featurized by the slow path with the words
-    /// that produced it.
-    fn origins(&self) -> Vec<(u32, String)> {
-        let terms = self.analyzer.last_terms();
-        let mut out = Vec::new();
-        for (k, term) in terms.iter().enumerate() {
-            let id = self.unigrams[k];
-            if id != ABSENT {
-                out.push((id, self.analyzer.word(term).to_string()));
-            }
-            if k > 0 && self.space.has_bigrams() {
-                let (a, b) = (self.unigrams[k - 1], id);
-                if a != ABSENT && b != ABSENT {
-                    if let Some(bigram) = self.space.bigram(a, b) {
-                        let words = format!(
-                            "{} {}",
-                            self.analyzer.word(&terms[k - 1]),
-                            self.analyzer.word(term)
-                        );
-                        out.push((bigram, words));
-                    }
-                }
-            }
+/// Separates the two stems of a bigram's name, and the two words behind it.
+pub(crate) const PAIR_SEPARATOR: char = ' ';
+
+/// Words (or stems) of adjacent terms as one name: `exige de`.
+pub(crate) fn join_words<'w>(words: impl IntoIterator<Item = &'w str>) -> String {
+    let mut out = String::new();
+    for word in words {
+        if !out.is_empty() {
+            out.push(PAIR_SEPARATOR);
         }
-        out
+        out.push_str(word);
     }
+    out
 }
 
 #[cfg(test)]

@@ -76,6 +76,34 @@ fn explanations_name_stems_and_words_of_the_sentence() {
     assert!(evidence.iter().all(|e| e.weight > 0.0));
 }
 
+/// The evidence `classify` prints comes from one pass over the text: on the
+/// fixture, the test data and the v1 model, it is the stage-by-stage explanation
+/// to the last bit.
+#[test]
+fn explanations_from_one_pass_equal_those_of_the_stages() {
+    let fixtures = root().join("tests/fixtures");
+    let models = [
+        fixture_model(),
+        Model::load(&fixtures.join("model-v1.json")).unwrap(),
+    ];
+    let data = Dataset::load(&[fixture(), root().join("data/test")]).unwrap();
+    for model in &models {
+        let (mut one_pass, mut stages) = (model.classifier(), model.classifier());
+        let mut named = 0;
+        for record in data.records() {
+            let explained = one_pass.explain(&record.text, 5);
+            assert_eq!(
+                explained,
+                stages.explain_by_stages(&record.text, 5),
+                "{}",
+                record.id
+            );
+            named += explained.1.len();
+        }
+        assert!(named > data.len(), "{named} features named");
+    }
+}
+
 #[test]
 fn training_twice_gives_byte_identical_files_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();

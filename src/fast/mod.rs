@@ -1,0 +1,324 @@
+//! The one-pass path behind [`Classifier`](crate::model::Classifier), and nothing
+//! else: sentence bytes → unigram ids through a cache of raw chunks of text
+//! ([`chunks`]), then scores summed as the features are met, with no row built or
+//! sorted. It gives what the stages give (the same features, the same scores to
+//! rounding, the same evidence); sentences it cannot take go to the stages.
+//!
+//! The stages never read this module: it reads them (the tokenizer's negation
+//! machine and clause breaks, the analyzer's stemming and key packing, the feature
+//! space's vocabulary and bigrams), so that each rule is written once.
+
+mod chunks;
+mod flat;
+
+use std::ops::Range;
+
+use chunks::{ChunkCache, Span};
+
+use crate::analyze::Weighting;
+use crate::features::{join_words, FeatureSpace};
+use crate::label::Label;
+use crate::tokenize::{normalize_chunk, scan, Negation, ScanSink};
+
+/// All the scorer reads and writes for one feature, in one cache line: what an
+/// occurrence adds to the scores, idf², and the count of the feature in the current
+/// sentence (valid when `generation` is the sentence's).
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(align(64))]
+struct Slot {
+    occurrence: [f64; Label::COUNT],
+    idf_squared: f64,
+    generation: u32,
+    count: u32,
+    /// The feature is the left part of some bigram feature: a pair starting with
+    /// it needs a look-up in the bigram map only then.
+    left: bool,
+    /// The feature is the right part of some bigram feature.
+    right: bool,
+}
+
+/// The one-pass scorer of one model, with its caches (one per thread).
+pub(crate) struct OnePass<'m> {
+    space: &'m FeatureSpace,
+    intercepts: [f64; Label::COUNT],
+    chunks: ChunkCache,
+    /// Per feature: weights and counts, so that nothing is cleared between
+    /// sentences.
+    slots: Vec<Slot>,
+    generation: u32,
+    /// The unigram ids of the last sentence read.
+    unigrams: Vec<u32>,
+    /// The chunk of each of `unigrams`, when the sentence was read for its words.
+    spans: Vec<Span>,
+    features: Vec<u32>,
+    normalized: String,
+}
+
+impl<'m> OnePass<'m> {
+    /// The scorer of the model with feature space `space`, `weights` row-major by
+    /// feature, and `intercepts`.
+    pub(crate) fn new(
+        space: &'m FeatureSpace,
+        weights: &[f64],
+        intercepts: [f64; Label::COUNT],
+    ) -> Self {
+        // One occurrence of a feature adds its weights × its idf (tf-idf) or its
+        // weights (binary) to the scores before the row is normalized.
+        let tfidf = space.config().weighting == Weighting::Tfidf;
+        let mut slots: Vec<Slot> = weights
+            .chunks_exact(Label::COUNT)
+            .zip(space.idf())
+            .map(|(w, &idf)| {
+                let scale = if tfidf { idf } else { 1.0 };
+                Slot {
+                    occurrence: std::array::from_fn(|k| w[k] * scale),
+                    idf_squared: idf * idf,
+                    ..Slot::default()
+                }
+            })
+            .collect();
+        for (left, right) in space.bigram_parts() {
+            slots[left as usize].left = true;
+            slots[right as usize].right = true;
+        }
+        let config = space.config();
+        OnePass {
+            space,
+            intercepts,
+            chunks: ChunkCache::new(Negation::new(config.negation, config.negation_window)),
+            slots,
+            generation: 0,
+            unigrams: Vec::new(),
+            spans: Vec::new(),
+            features: Vec::new(),
+            normalized: String::new(),
+        }
+    }
+
+    /// Reads the unigram ids of `sentence` (and, with `SPANS`, where each comes
+    /// from); false when the sentence needs the stages.
+    #[inline(always)]
+    fn read<const SPANS: bool>(&mut self, sentence: &str) -> bool {
+        let (unigrams, spans) = (&mut self.unigrams, &mut self.spans);
+        unigrams.clear();
+        spans.clear();
+        self.chunks
+            .for_each_unigram(self.space, sentence, |id, span| {
+                unigrams.push(id);
+                if SPANS {
+                    spans.push(span);
+                }
+            })
+    }
+
+    /// The unigram ids of `sentence`, aligned with the analyzer's terms, or `None`
+    /// when the sentence needs the stages.
+    pub(crate) fn unigrams(&mut self, sentence: &str) -> Option<&[u32]> {
+        self.read::<false>(sentence).then_some(&self.unigrams)
+    }
+
+    /// The linear scores of `sentence`, or `None` when it needs the stages. They
+    /// equal the scores of its feature row up to rounding (the sums run in another
+    /// order): each feature adds its weights as it is met, and the norm of the row
+    /// follows the counts.
+    pub(crate) fn scores(&mut self, sentence: &str) -> Option<[f64; Label::COUNT]> {
+        self.scores_with::<false>(sentence)
+    }
+
+    /// [`OnePass::scores`], keeping what [`OnePass::words`] needs.
+    pub(crate) fn scores_keeping_words(&mut self, sentence: &str) -> Option<[f64; Label::COUNT]> {
+        self.scores_with::<true>(sentence)
+    }
+
+    /// The unigram ids of the sentence last scored or read.
+    pub(crate) fn last_unigrams(&self) -> &[u32] {
+        &self.unigrams
+    }
+
+    /// The normalized words behind the first occurrence of feature `id` in
+    /// `sentence`, the sentence last given to [`OnePass::scores_keeping_words`]
+    /// (two words, space-separated, for a bigram): those of its chunks, normalized
+    /// and tokenized again, which is only worth it for the few features an
+    /// explanation names.
+    pub(crate) fn words(&mut self, sentence: &str, id: u32) -> String {
+        let mut first = None;
+        self.space.for_each_feature(
+            &self.unigrams,
+            |_, _| true,
+            |feature, from| {
+                if feature == id && first.is_none() {
+                    first = Some(from);
+                }
+            },
+        );
+        let Some(terms) = first else {
+            return String::new();
+        };
+        let words: Vec<String> = terms.map(|k| self.word(sentence, k)).collect();
+        join_words(words.iter().map(String::as_str))
+    }
+
+    /// The normalized word of term `k` of the last sentence scored with its words.
+    fn word(&mut self, sentence: &str, k: usize) -> String {
+        let span = self.spans[k];
+        // Terms of one chunk are consecutive: the rank of term k in its chunk.
+        let rank = self.spans[..k]
+            .iter()
+            .rev()
+            .take_while(|&&s| s == span)
+            .count();
+        let chunk = &sentence[span.start as usize..span.end as usize];
+        let normalized = normalize_chunk(chunk, &mut self.normalized);
+        debug_assert!(normalized, "a chunk the one-pass path took");
+        let mut nth = NthToken { rank, found: None };
+        scan(&self.normalized, &mut nth);
+        let found = nth.found.expect("as many tokens as the cache found");
+        self.normalized[found].to_string()
+    }
+
+    #[inline(always)]
+    fn scores_with<const SPANS: bool>(&mut self, sentence: &str) -> Option<[f64; Label::COUNT]> {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Wrapped: old counts could pass for this sentence's.
+            self.slots.iter_mut().for_each(|slot| slot.generation = 0);
+            self.generation = 1;
+        }
+        let fast = self.read::<SPANS>(sentence);
+        let space = self.space;
+        let generation = self.generation;
+        let tfidf = space.config().weighting == Weighting::Tfidf;
+        // The unigrams first, then their slots touched in a loop of independent
+        // loads (the table is larger than the core's cache: the misses then overlap
+        // instead of coming one after another), then the sums.
+        let mut touched = 0;
+        for &id in self.unigrams.iter() {
+            if let Some(slot) = self.slots.get(id as usize) {
+                touched ^= slot.generation;
+            }
+        }
+        if !fast {
+            return None;
+        }
+        // The features in order, each unigram followed by the bigram it ends; the
+        // look-ups are independent of one another, and so are the loads of the
+        // bigrams' slots after them.
+        let features = &mut self.features;
+        features.clear();
+        let slots = &self.slots;
+        space.for_each_feature(
+            &self.unigrams,
+            |left, right| slots[left as usize].left && slots[right as usize].right,
+            |id, _| features.push(id),
+        );
+        for &id in features.iter() {
+            touched ^= slots[id as usize].generation;
+        }
+        std::hint::black_box(touched);
+        let slots = &mut self.slots;
+        let mut sum = [0.0; Label::COUNT];
+        let mut norm_squared = 0.0;
+        for &id in features.iter() {
+            let slot = &mut slots[id as usize];
+            if slot.generation != generation {
+                slot.generation = generation;
+                slot.count = 0;
+            } else if !tfidf {
+                continue;
+            }
+            // (c + 1)² − c² = 2c + 1: the row's squared norm as the count grows.
+            norm_squared += if tfidf {
+                slot.idf_squared * f64::from(2 * slot.count + 1)
+            } else {
+                1.0
+            };
+            slot.count += 1;
+            for (total, w) in sum.iter_mut().zip(&slot.occurrence) {
+                *total += w;
+            }
+        }
+        let mut scores = self.intercepts;
+        if norm_squared > 0.0 {
+            let scale = 1.0 / norm_squared.sqrt();
+            for k in 0..Label::COUNT {
+                scores[k] += sum[k] * scale;
+            }
+        }
+        Some(scores)
+    }
+}
+
+/// Finds the byte range of the token of rank `rank` in a scanned text.
+struct NthToken {
+    rank: usize,
+    found: Option<Range<usize>>,
+}
+
+impl ScanSink for NthToken {
+    fn token(&mut self, _: &str, start: usize, end: usize) {
+        if self.rank == 0 && self.found.is_none() {
+            self.found = Some(start..end);
+        }
+        self.rank = self.rank.wrapping_sub(1);
+    }
+
+    fn clause_break(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::AnalyzerConfig;
+
+    #[test]
+    fn counts_survive_the_generation_wrapping_around() {
+        let text = [
+            "Moscou exige le retrait",
+            "Paris refuse, Paris refuse encore",
+        ];
+        let space = FeatureSpace::learn(&AnalyzerConfig::default(), text, 1).unwrap();
+        let weights: Vec<f64> = (0..space.len() * Label::COUNT)
+            .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
+            .collect();
+        let intercepts = [0.1, 0.0, -0.1, 0.2, 0.0];
+        let mut fresh = OnePass::new(&space, &weights, intercepts);
+        let mut old = OnePass::new(&space, &weights, intercepts);
+        // Every slot stamped by an old sentence with the generation that will come
+        // round again just after the wrap, with a count of its own: without the
+        // reset, the second sentence below would take those counts for its own.
+        for slot in &mut old.slots {
+            slot.generation = 1;
+            slot.count = 5;
+        }
+        old.generation = u32::MAX - 1;
+        for sentence in [
+            "Moscou exige",
+            "Paris refuse, Paris refuse encore",
+            "Moscou exige",
+        ] {
+            let expected = fresh.scores(sentence).unwrap();
+            assert_eq!(old.scores(sentence).unwrap(), expected, "{sentence}");
+        }
+        assert!(old.generation < 10);
+    }
+
+    #[test]
+    fn words_are_found_again_in_their_chunks() {
+        let text = ["« L’OTAN n'acceptera pas », dit-il. L'OTAN refuse, l'otan cède"];
+        let space = FeatureSpace::learn(&AnalyzerConfig::default(), text, 1).unwrap();
+        let weights = vec![0.0; space.len() * Label::COUNT];
+        let mut one_pass = OnePass::new(&space, &weights, [0.0; Label::COUNT]);
+        let sentence = text[0];
+        one_pass.scores_keeping_words(sentence).unwrap();
+        for (term, words) in [
+            ("otan", "otan"),
+            ("NOT_accept", "acceptera"),
+            ("l otan", "l otan"),
+            ("dit il", "dit il"),
+            ("refus", "refuse"),
+        ] {
+            let id = space.id(term).unwrap_or_else(|| panic!("{term}"));
+            assert_eq!(one_pass.words(sentence, id), words, "{term}");
+        }
+    }
+}
