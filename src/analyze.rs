@@ -47,7 +47,7 @@ impl std::fmt::Display for Weighting {
     }
 }
 
-/// Everything that decides how text becomes features.
+/// Everything that decides how text becomes terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalyzerConfig {
     /// Stemming algorithm; only `"snowball-french"` exists.
@@ -56,9 +56,16 @@ pub struct AnalyzerConfig {
     pub negation: bool,
     /// Tokens after the closing `pas`/`jamais`… that stay in scope.
     pub negation_window: u32,
-    /// 1: stems only; 2: stems and pairs of adjacent stems.
+    /// Training's choice of n-grams (1: stems only; 2: stems and pairs of adjacent
+    /// stems). A feature setting, which the analyzer does not read: training hands
+    /// it to the [`FeatureConfig`](crate::features::FeatureConfig) of the space it
+    /// learns, which the features read and the model file keeps (from format 2 on,
+    /// not in this section). It stays here, with `weighting`, as the field
+    /// `TrainConfig` users set; a loaded model's copy is its feature config's.
+    #[serde(default = "default_ngrams", skip_serializing)]
     pub ngrams: u8,
-    /// Feature values.
+    /// Training's choice of feature values; see `ngrams`.
+    #[serde(default = "default_weighting", skip_serializing)]
     pub weighting: Weighting,
     /// Third-person plural verb forms and the singular form whose stem they take
     /// (`proposent` → `propose`): French Snowball leaves these plurals whole or cuts
@@ -85,6 +92,14 @@ impl Default for AnalyzerConfig {
 
 const STEMMER_NAME: &str = "snowball-french";
 
+fn default_ngrams() -> u8 {
+    AnalyzerConfig::default().ngrams
+}
+
+fn default_weighting() -> Weighting {
+    AnalyzerConfig::default().weighting
+}
+
 impl AnalyzerConfig {
     /// Checks that the configuration can be used.
     pub fn validate(&self) -> Result<()> {
@@ -92,12 +107,6 @@ impl AnalyzerConfig {
             return Err(Error::Config(format!(
                 "unknown stemmer {:?} (only {STEMMER_NAME:?} exists)",
                 self.stemmer
-            )));
-        }
-        if !(1..=2).contains(&self.ngrams) {
-            return Err(Error::Config(format!(
-                "ngrams must be 1 or 2, not {}",
-                self.ngrams
             )));
         }
         Ok(())
@@ -451,11 +460,6 @@ mod tests {
 
     #[test]
     fn bad_configurations_are_refused() {
-        let bad = AnalyzerConfig {
-            ngrams: 3,
-            ..AnalyzerConfig::default()
-        };
-        assert!(Analyzer::new(&bad).is_err());
         let bad = AnalyzerConfig {
             stemmer: "porter".into(),
             ..AnalyzerConfig::default()

@@ -1,8 +1,10 @@
-//! Terms → sparse feature vectors over a learnt vocabulary.
+//! Terms → sparse feature vectors over a learnt vocabulary, under a
+//! [`FeatureConfig`].
 
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Analyzer, AnalyzerConfig, Weighting, NEGATION_PREFIX};
 use crate::error::{Error, Result};
@@ -39,16 +41,59 @@ impl SparseVector {
     }
 }
 
+/// Which terms become features and what values they take. Saved in the model file
+/// (from format version 2 on), beside the analyzer configuration: a model is read
+/// with the features it was trained with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// 1: stems only; 2: stems and pairs of adjacent stems.
+    pub ngrams: u8,
+    /// Feature values.
+    pub weighting: Weighting,
+    /// Minimum number of training sentences a term must occur in.
+    pub min_count: usize,
+}
+
+impl FeatureConfig {
+    /// The settings training asks for: the n-grams and weighting its analyzer
+    /// configuration carries (see [`AnalyzerConfig::ngrams`]), and its minimum count.
+    pub fn of_training(analyzer: &AnalyzerConfig, min_count: usize) -> Self {
+        FeatureConfig {
+            ngrams: analyzer.ngrams,
+            weighting: analyzer.weighting,
+            min_count,
+        }
+    }
+
+    /// Checks that the configuration can be used.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=2).contains(&self.ngrams) {
+            return Err(Error::Config(format!(
+                "ngrams must be 1 or 2, not {}",
+                self.ngrams
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether features include pairs of adjacent stems.
+    #[inline]
+    pub fn has_bigrams(&self) -> bool {
+        self.ngrams >= 2
+    }
+}
+
 /// Marks "no such feature" in lookup tables.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
 /// The feature space of a model: a sorted vocabulary of terms (stems, `NOT_` stems
-/// and "a b" stem pairs), their inverse document frequencies, and how values are
-/// computed. Feature ids are positions in the sorted list, so they depend only on
-/// the set of terms.
+/// and "a b" stem pairs), their inverse document frequencies, and how terms are
+/// found and values computed. Feature ids are positions in the sorted list, so they
+/// depend only on the set of terms.
 #[derive(Debug, Clone)]
 pub struct FeatureSpace {
     config: AnalyzerConfig,
+    features: FeatureConfig,
     terms: Vec<String>,
     idf: Vec<f64>,
     index: FxHashMap<String, u32>,
@@ -58,12 +103,15 @@ pub struct FeatureSpace {
 
 impl FeatureSpace {
     /// Learns the vocabulary of `sentences`: every term found in at least
-    /// `min_count` sentences.
+    /// `min_count` sentences, with the n-grams and weighting `config` carries
+    /// ([`FeatureConfig::of_training`]).
     pub fn learn<'a>(
         config: &AnalyzerConfig,
         sentences: impl IntoIterator<Item = &'a str>,
         min_count: usize,
     ) -> Result<Self> {
+        let features = FeatureConfig::of_training(config, min_count);
+        features.validate()?;
         let mut analyzer = Analyzer::new(config)?;
         let mut document_frequency: BTreeMap<String, usize> = BTreeMap::new();
         let mut n_docs = 0usize;
@@ -72,7 +120,7 @@ impl FeatureSpace {
             n_docs += 1;
             seen.clear();
             let names = analyzer.term_names(sentence);
-            if config.ngrams >= 2 {
+            if features.has_bigrams() {
                 let pairs = names.windows(2).map(|w| join_words([&*w[0], &*w[1]]));
                 seen.extend(pairs.collect::<Vec<_>>());
             }
@@ -93,13 +141,23 @@ impl FeatureSpace {
                 (term, idf)
             })
             .unzip();
-        FeatureSpace::from_parts(config.clone(), terms, idf)
+        FeatureSpace::from_parts(config.clone(), features, terms, idf)
     }
 
     /// Rebuilds a feature space from saved parts; checks that terms are sorted and
     /// distinct and that there is one idf per term.
-    pub fn from_parts(config: AnalyzerConfig, terms: Vec<String>, idf: Vec<f64>) -> Result<Self> {
+    pub fn from_parts(
+        mut config: AnalyzerConfig,
+        features: FeatureConfig,
+        terms: Vec<String>,
+        idf: Vec<f64>,
+    ) -> Result<Self> {
         config.validate()?;
+        features.validate()?;
+        // The copies training's configuration carries, made to tell the truth for
+        // whoever reads them from the model (see `AnalyzerConfig::ngrams`).
+        config.ngrams = features.ngrams;
+        config.weighting = features.weighting;
         if idf.len() != terms.len() {
             return Err(Error::Config(format!(
                 "{} terms but {} idf values",
@@ -137,6 +195,7 @@ impl FeatureSpace {
         }
         Ok(FeatureSpace {
             config,
+            features,
             terms,
             idf,
             index,
@@ -147,6 +206,11 @@ impl FeatureSpace {
     /// The analyzer configuration.
     pub fn config(&self) -> &AnalyzerConfig {
         &self.config
+    }
+
+    /// The feature configuration.
+    pub fn feature_config(&self) -> &FeatureConfig {
+        &self.features
     }
 
     /// Number of features.
@@ -198,12 +262,6 @@ impl FeatureSpace {
             .map(|&key| ((key >> 32) as u32, key as u32))
     }
 
-    /// Whether features include pairs of adjacent stems.
-    #[inline]
-    pub(crate) fn has_bigrams(&self) -> bool {
-        self.config.ngrams >= 2
-    }
-
     /// Walks the features of a sentence whose unigram ids are `unigrams` ([`ABSENT`]
     /// for terms outside the vocabulary), in order: each unigram, then the bigram it
     /// ends, if that pair is a feature. `emit` gets the feature id and the terms it
@@ -217,7 +275,7 @@ impl FeatureSpace {
         may_pair: impl Fn(u32, u32) -> bool,
         mut emit: impl FnMut(u32, std::ops::Range<usize>),
     ) {
-        let bigrams = self.has_bigrams();
+        let bigrams = self.features.has_bigrams();
         let mut previous = ABSENT;
         for (k, &id) in unigrams.iter().enumerate() {
             if id == ABSENT {
@@ -249,7 +307,7 @@ impl FeatureSpace {
         let mut norm = 0.0;
         for run in ids.chunk_by(|a, b| a == b) {
             let id = run[0];
-            let value = match self.config.weighting {
+            let value = match self.features.weighting {
                 Weighting::Binary => 1.0,
                 Weighting::Tfidf => run.len() as f64 * self.idf[id as usize],
             };
@@ -451,13 +509,49 @@ mod tests {
     #[test]
     fn corrupt_parts_are_refused() {
         let c = AnalyzerConfig::default();
-        assert!(
-            FeatureSpace::from_parts(c.clone(), vec!["b".into(), "a".into()], vec![1.0, 1.0])
-                .is_err()
+        let f = FeatureConfig::of_training(&c, 1);
+        let parts = |terms: &[&str], idf: &[f64]| {
+            let terms = terms.iter().map(|t| t.to_string()).collect();
+            FeatureSpace::from_parts(c.clone(), f, terms, idf.to_vec())
+        };
+        assert!(parts(&["a"], &[1.0]).is_ok());
+        assert!(parts(&["b", "a"], &[1.0, 1.0]).is_err());
+        assert!(parts(&["a"], &[]).is_err());
+        assert!(parts(&["a", "a b"], &[1.0, 1.0]).is_err());
+        let trigrams = FeatureConfig { ngrams: 3, ..f };
+        assert!(FeatureSpace::from_parts(c.clone(), trigrams, vec![], vec![]).is_err());
+    }
+
+    #[test]
+    fn the_feature_settings_come_from_training_and_win_over_the_analyzer_copies() {
+        let unigrams = AnalyzerConfig {
+            ngrams: 1,
+            weighting: Weighting::Binary,
+            ..AnalyzerConfig::default()
+        };
+        let s = FeatureSpace::learn(&unigrams, ["Moscou exige", "Moscou exige"], 2).unwrap();
+        let expected = FeatureConfig {
+            ngrams: 1,
+            weighting: Weighting::Binary,
+            min_count: 2,
+        };
+        assert_eq!(*s.feature_config(), expected);
+        assert_eq!(s.terms(), ["exig", "moscou"]);
+        let saved = FeatureSpace::from_parts(
+            AnalyzerConfig::default(),
+            expected,
+            s.terms().to_vec(),
+            s.idf().to_vec(),
+        )
+        .unwrap();
+        assert_eq!(
+            (saved.config().ngrams, saved.config().weighting),
+            (1, Weighting::Binary)
         );
-        assert!(FeatureSpace::from_parts(c.clone(), vec!["a".into()], vec![]).is_err());
-        assert!(
-            FeatureSpace::from_parts(c, vec!["a".into(), "a b".into()], vec![1.0, 1.0]).is_err()
-        );
+        let trigrams = AnalyzerConfig {
+            ngrams: 3,
+            ..AnalyzerConfig::default()
+        };
+        assert!(FeatureSpace::learn(&trigrams, ["a b c"], 1).is_err());
     }
 }

@@ -11,13 +11,15 @@ use serde::{Deserialize, Serialize};
 use crate::analyze::AnalyzerConfig;
 use crate::error::{Error, Result};
 use crate::fast::OnePass;
-use crate::features::{FeatureSpace, Featurizer, SparseVector, ABSENT};
+use crate::features::{FeatureConfig, FeatureSpace, Featurizer, SparseVector, ABSENT};
 use crate::label::Label;
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "demarche-model";
-/// The model-file version this crate writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model-file version this crate writes. Version 2 keeps the feature settings
+/// in their own section, `features`, where version 1 kept the n-grams and the
+/// weighting in `analyzer` and the minimum count in `training`.
+pub const FORMAT_VERSION: u32 = 2;
 /// The oldest model-file version this crate reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 /// Where `train` writes and `classify`/`evaluate` read by default.
@@ -39,7 +41,9 @@ pub struct TrainingInfo {
     pub l2: f64,
     /// L-BFGS iteration cap.
     pub max_iterations: u64,
-    /// Minimum number of training sentences a term must occur in.
+    /// Minimum number of training sentences a term must occur in: the model's
+    /// [`FeatureConfig::min_count`], saved there (in `training` by format 1).
+    #[serde(default, skip_serializing)]
     pub min_count: usize,
     /// Number of training sentences.
     pub sentences: usize,
@@ -76,6 +80,9 @@ struct ModelFile {
     crate_version: String,
     labels: Vec<Label>,
     analyzer: AnalyzerConfig,
+    /// From format 2 on (format 1 has these settings in `analyzer` and `training`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    features: Option<FeatureConfig>,
     vocabulary: Vec<String>,
     idf: Vec<f64>,
     /// One row per feature, one column per label.
@@ -140,6 +147,13 @@ impl Model {
         }
         if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
             return Err(Error::Config("a weight is not finite".into()));
+        }
+        let min_count = space.feature_config().min_count;
+        if training.min_count != min_count {
+            return Err(Error::Config(format!(
+                "the training info says min count {}, the feature space {min_count}",
+                training.min_count
+            )));
         }
         Ok(Model {
             space,
@@ -250,6 +264,7 @@ impl Model {
             crate_version: env!("CARGO_PKG_VERSION").into(),
             labels: Label::ALL.to_vec(),
             analyzer: self.space.config().clone(),
+            features: Some(*self.space.feature_config()),
             vocabulary: self.space.terms().to_vec(),
             idf: self.space.idf().to_vec(),
             weights: self
@@ -356,8 +371,23 @@ impl Model {
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        let file: ModelFile =
+        let mut file: ModelFile =
             serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid field: {e}")))?;
+        let features = match (version, file.features) {
+            (1, None) => FeatureConfig {
+                ngrams: file.analyzer.ngrams,
+                weighting: file.analyzer.weighting,
+                min_count: file.training.min_count,
+            },
+            (1, Some(_)) => {
+                return Err(bad(
+                    "format version 1 has no \"features\" field: its settings are in \"analyzer\" and \"training\"".into(),
+                ))
+            }
+            (_, Some(features)) => features,
+            (_, None) => return Err(bad("no \"features\" field".into())),
+        };
+        file.training.min_count = features.min_count;
         if file.labels != Label::ALL {
             let names: Vec<&str> = file.labels.iter().map(|l| l.as_str()).collect();
             return Err(bad(format!(
@@ -379,7 +409,7 @@ impl Model {
             )));
         }
         check_ranges(&file.idf, &file.weights, &file.intercepts).map_err(bad)?;
-        let space = FeatureSpace::from_parts(file.analyzer, file.vocabulary, file.idf)
+        let space = FeatureSpace::from_parts(file.analyzer, features, file.vocabulary, file.idf)
             .map_err(|e| bad(e.to_string()))?;
         let weights = file.weights.into_iter().flatten().collect();
         Model::new(space, weights, file.intercepts, file.training).map_err(|e| bad(e.to_string()))

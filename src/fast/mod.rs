@@ -64,7 +64,7 @@ impl<'m> OnePass<'m> {
     ) -> Self {
         // One occurrence of a feature adds its weights × its idf (tf-idf) or its
         // weights (binary) to the scores before the row is normalized.
-        let tfidf = space.config().weighting == Weighting::Tfidf;
+        let tfidf = space.feature_config().weighting == Weighting::Tfidf;
         let mut slots: Vec<Slot> = weights
             .chunks_exact(Label::COUNT)
             .zip(space.idf())
@@ -187,7 +187,7 @@ impl<'m> OnePass<'m> {
         let fast = self.read::<SPANS>(sentence);
         let space = self.space;
         let generation = self.generation;
-        let tfidf = space.config().weighting == Weighting::Tfidf;
+        let tfidf = space.feature_config().weighting == Weighting::Tfidf;
         // The unigrams first, then their slots touched in a loop of independent
         // loads (the table is larger than the core's cache: the misses then overlap
         // instead of coming one after another), then the sums.
