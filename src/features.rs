@@ -300,16 +300,28 @@ impl FeatureSpace {
         ids: &mut Vec<u32>,
         out: &mut SparseVector,
     ) {
-        out.clear();
         ids.clear();
         self.for_each_feature(unigrams, |_, _| true, |id, _| ids.push(id));
+        self.row_of_features(ids, |id| self.idf[id as usize], out);
+    }
+
+    /// The row of a sentence whose features, with repeats, are `ids` (sorted here):
+    /// counts, values, L2 norm. `idf` gives this space's idf of a feature (from
+    /// wherever the caller has it at hand).
+    pub(crate) fn row_of_features(
+        &self,
+        ids: &mut [u32],
+        idf: impl Fn(u32) -> f64,
+        out: &mut SparseVector,
+    ) {
+        out.clear();
         ids.sort_unstable();
         let mut norm = 0.0;
         for run in ids.chunk_by(|a, b| a == b) {
             let id = run[0];
             let value = match self.features.weighting {
                 Weighting::Binary => 1.0,
-                Weighting::Tfidf => run.len() as f64 * self.idf[id as usize],
+                Weighting::Tfidf => run.len() as f64 * idf(id),
             };
             norm += value * value;
             out.indices.push(id);

@@ -220,25 +220,9 @@ impl Model {
             featurizer: self.space.featurizer(),
             row: SparseVector::default(),
             ids: Vec::new(),
+            strongest: Vec::new(),
             handed_over: 0,
         }
-    }
-
-    /// The `top` features of `row` that pushed most towards `label` (positive
-    /// contributions only, largest first; ties in feature order, which is the
-    /// terms' order), with their contributions: weight × value.
-    fn strongest(&self, row: &SparseVector, label: Label, top: usize) -> Vec<(u32, f64)> {
-        let k = label.index();
-        let mut strongest: Vec<(u32, f64)> = row
-            .indices
-            .iter()
-            .zip(&row.values)
-            .map(|(&id, &value)| (id, value * self.weights_of(id)[k]))
-            .filter(|&(_, weight)| weight > 0.0)
-            .collect();
-        strongest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        strongest.truncate(top);
-        strongest
     }
 
     /// The same model as a linfa-logistic fitted model (for comparisons).
@@ -556,6 +540,32 @@ fn softmax(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
     out
 }
 
+/// The `top` features of `row` that pushed most towards a label whose weight for
+/// feature `id` is `weight(id)`, with their contributions, weight × value, into
+/// `out`: positive contributions only, largest first, ties in feature order (which
+/// is the terms' order).
+fn strongest(
+    row: &SparseVector,
+    weight: impl Fn(u32) -> f64,
+    top: usize,
+    out: &mut Vec<(u32, f64)>,
+) {
+    out.clear();
+    out.extend(
+        row.indices
+            .iter()
+            .zip(&row.values)
+            .map(|(&id, &value)| (id, value * weight(id)))
+            .filter(|&(_, contribution)| contribution > 0.0),
+    );
+    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if out.len() > top && top > 0 {
+        out.select_nth_unstable_by(top - 1, order);
+    }
+    out.truncate(top);
+    out.sort_unstable_by(order);
+}
+
 /// The label and probabilities of `scores`.
 fn prediction_of(scores: [f64; Label::COUNT]) -> Prediction {
     Prediction {
@@ -576,6 +586,7 @@ pub struct Classifier<'m> {
     featurizer: Featurizer<'m>,
     row: SparseVector,
     ids: Vec<u32>,
+    strongest: Vec<(u32, f64)>,
     handed_over: u64,
 }
 
@@ -635,33 +646,50 @@ impl<'m> Classifier<'m> {
     /// predicted label (positive contributions only, largest first), each with the
     /// words of the sentence behind its first occurrence. The same as
     /// [`Classifier::explain_by_stages`], from one pass over the text: the row is
-    /// built from the unigrams the scores came from, and only the words of the
+    /// built from the features the scores came from, and only the words of the
     /// features named are looked for again.
     pub fn explain(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
+        let mut evidence = Vec::new();
+        let prediction = self.explain_into(sentence, top, &mut evidence);
+        (prediction, evidence)
+    }
+
+    /// [`Classifier::explain`] into `evidence`, whose strings are reused: what a
+    /// loop over many sentences calls, so that it allocates nothing once warm.
+    pub fn explain_into(
+        &mut self,
+        sentence: &str,
+        top: usize,
+        evidence: &mut Vec<Evidence>,
+    ) -> Prediction {
         let Some(scores) = self.one_pass.scores_keeping_words(sentence) else {
             self.handed_over += 1;
             self.featurizer.featurize(sentence, &mut self.row);
             let prediction = prediction_of(self.model.scores(&self.row));
-            let evidence = self.stage_evidence(sentence, prediction.label, top);
-            return (prediction, evidence);
+            self.stage_evidence(sentence, prediction.label, top, evidence);
+            return prediction;
         };
         let prediction = prediction_of(scores);
         if top == 0 {
-            return (prediction, Vec::new());
+            evidence.clear();
+            return prediction;
         }
+        let one_pass = &mut self.one_pass;
+        self.ids.clear();
+        self.ids.extend_from_slice(one_pass.last_features());
         let space = &self.model.space;
-        space.row_of_unigrams(self.one_pass.last_unigrams(), &mut self.ids, &mut self.row);
-        let evidence = self
-            .model
-            .strongest(&self.row, prediction.label, top)
-            .into_iter()
-            .map(|(id, weight)| Evidence {
-                stem: space.terms()[id as usize].clone(),
-                word: self.one_pass.words(sentence, id),
-                weight,
-            })
-            .collect();
-        (prediction, evidence)
+        space.row_of_features(&mut self.ids, |id| one_pass.idf(id), &mut self.row);
+        let label = prediction.label;
+        strongest(
+            &self.row,
+            |id| one_pass.weight(id, label),
+            top,
+            &mut self.strongest,
+        );
+        set_evidence(evidence, &self.strongest, space.terms(), |id, words| {
+            one_pass.words(sentence, id, words)
+        });
+        prediction
     }
 
     /// [`Classifier::explain`] stage by stage: the features and the words behind
@@ -670,30 +698,65 @@ impl<'m> Classifier<'m> {
     /// the one-pass path, so that both print the same probabilities.
     pub fn explain_by_stages(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
         let prediction = self.predict(sentence);
-        let evidence = self.stage_evidence(sentence, prediction.label, top);
+        let mut evidence = Vec::new();
+        self.stage_evidence(sentence, prediction.label, top, &mut evidence);
         (prediction, evidence)
     }
 
-    fn stage_evidence(&mut self, sentence: &str, label: Label, top: usize) -> Vec<Evidence> {
+    fn stage_evidence(
+        &mut self,
+        sentence: &str,
+        label: Label,
+        top: usize,
+        evidence: &mut Vec<Evidence>,
+    ) {
         let origins = self
             .featurizer
             .featurize_with_origins(sentence, &mut self.row);
-        let words = |id: u32| {
-            origins
-                .iter()
-                .find(|(feature, _)| *feature == id)
-                .map(|(_, words)| words.clone())
-                .unwrap_or_default()
-        };
-        self.model
-            .strongest(&self.row, label, top)
-            .into_iter()
-            .map(|(id, weight)| Evidence {
-                stem: self.model.space.terms()[id as usize].clone(),
-                word: words(id),
+        let k = label.index();
+        let model = self.model;
+        strongest(
+            &self.row,
+            |id| model.weights_of(id)[k],
+            top,
+            &mut self.strongest,
+        );
+        set_evidence(
+            evidence,
+            &self.strongest,
+            model.space.terms(),
+            |id, words| {
+                if let Some((_, first)) = origins.iter().find(|(feature, _)| *feature == id) {
+                    words.push_str(first);
+                }
+            },
+        );
+    }
+}
+
+/// Makes `evidence` one entry per `(id, contribution)` of `strongest`, named after
+/// `terms`, with the words `words` appends; the strings already there are reused.
+fn set_evidence(
+    evidence: &mut Vec<Evidence>,
+    strongest: &[(u32, f64)],
+    terms: &[String],
+    mut words: impl FnMut(u32, &mut String),
+) {
+    evidence.truncate(strongest.len());
+    for (k, &(id, weight)) in strongest.iter().enumerate() {
+        if k == evidence.len() {
+            evidence.push(Evidence {
+                stem: String::new(),
+                word: String::new(),
                 weight,
-            })
-            .collect()
+            });
+        }
+        let entry = &mut evidence[k];
+        entry.stem.clear();
+        entry.stem.push_str(&terms[id as usize]);
+        entry.word.clear();
+        words(id, &mut entry.word);
+        entry.weight = weight;
     }
 }
 

@@ -16,18 +16,18 @@ use std::ops::Range;
 use chunks::{ChunkCache, Span};
 
 use crate::analyze::Weighting;
-use crate::features::{join_words, FeatureSpace};
+use crate::features::{FeatureSpace, PAIR_SEPARATOR};
 use crate::label::Label;
 use crate::tokenize::{normalize_chunk, scan, Negation, ScanSink};
 
-/// All the scorer reads and writes for one feature, in one cache line: what an
-/// occurrence adds to the scores, idf², and the count of the feature in the current
+/// All the scorer reads and writes for one feature, in one cache line: its weights
+/// and idf (for the scores and for the evidence), and its count in the current
 /// sentence (valid when `generation` is the sentence's).
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(align(64))]
 struct Slot {
-    occurrence: [f64; Label::COUNT],
-    idf_squared: f64,
+    weights: [f64; Label::COUNT],
+    idf: f64,
     generation: u32,
     count: u32,
     /// The feature is the left part of some bigram feature: a pair starting with
@@ -50,7 +50,11 @@ pub(crate) struct OnePass<'m> {
     unigrams: Vec<u32>,
     /// The chunk of each of `unigrams`, when the sentence was read for its words.
     spans: Vec<Span>,
+    /// The features of the last sentence scored, in order, with repeats.
     features: Vec<u32>,
+    /// The terms each of `features` comes from, when the sentence was read for its
+    /// words: `[first, end)` indices into `unigrams`.
+    origins: Vec<[u32; 2]>,
     normalized: String,
 }
 
@@ -62,19 +66,13 @@ impl<'m> OnePass<'m> {
         weights: &[f64],
         intercepts: [f64; Label::COUNT],
     ) -> Self {
-        // One occurrence of a feature adds its weights × its idf (tf-idf) or its
-        // weights (binary) to the scores before the row is normalized.
-        let tfidf = space.feature_config().weighting == Weighting::Tfidf;
         let mut slots: Vec<Slot> = weights
             .chunks_exact(Label::COUNT)
             .zip(space.idf())
-            .map(|(w, &idf)| {
-                let scale = if tfidf { idf } else { 1.0 };
-                Slot {
-                    occurrence: std::array::from_fn(|k| w[k] * scale),
-                    idf_squared: idf * idf,
-                    ..Slot::default()
-                }
+            .map(|(w, &idf)| Slot {
+                weights: w.try_into().expect("rows of COUNT"),
+                idf,
+                ..Slot::default()
             })
             .collect();
         for (left, right) in space.bigram_parts() {
@@ -91,6 +89,7 @@ impl<'m> OnePass<'m> {
             unigrams: Vec::new(),
             spans: Vec::new(),
             features: Vec::new(),
+            origins: Vec::new(),
             normalized: String::new(),
         }
     }
@@ -130,50 +129,66 @@ impl<'m> OnePass<'m> {
         self.scores_with::<true>(sentence)
     }
 
-    /// The unigram ids of the sentence last scored or read.
-    pub(crate) fn last_unigrams(&self) -> &[u32] {
-        &self.unigrams
+    /// The features of the sentence last scored, in order, with repeats.
+    pub(crate) fn last_features(&self) -> &[u32] {
+        &self.features
     }
 
-    /// The normalized words behind the first occurrence of feature `id` in
-    /// `sentence`, the sentence last given to [`OnePass::scores_keeping_words`]
-    /// (two words, space-separated, for a bigram): those of its chunks, normalized
+    /// The idf of feature `id`, read where scoring just read it (rather than in
+    /// the feature space, a cache miss away).
+    #[inline]
+    pub(crate) fn idf(&self, id: u32) -> f64 {
+        self.slots[id as usize].idf
+    }
+
+    /// The weight of feature `id` for `label`, read where scoring just read it.
+    #[inline]
+    pub(crate) fn weight(&self, id: u32, label: Label) -> f64 {
+        self.slots[id as usize].weights[label.index()]
+    }
+
+    /// Appends to `words` the normalized words behind the first occurrence of
+    /// feature `id` in `sentence`, the sentence last given to
+    /// [`OnePass::scores_keeping_words`] (two words, space-separated, for a
+    /// bigram): those of its chunks, normalized
     /// and tokenized again, which is only worth it for the few features an
     /// explanation names.
-    pub(crate) fn words(&mut self, sentence: &str, id: u32) -> String {
-        let mut first = None;
-        self.space.for_each_feature(
-            &self.unigrams,
-            |_, _| true,
-            |feature, from| {
-                if feature == id && first.is_none() {
-                    first = Some(from);
-                }
-            },
-        );
-        let Some(terms) = first else {
-            return String::new();
+    pub(crate) fn words(&mut self, sentence: &str, id: u32, words: &mut String) {
+        let Some(at) = self.features.iter().position(|&feature| feature == id) else {
+            return;
         };
-        let words: Vec<String> = terms.map(|k| self.word(sentence, k)).collect();
-        join_words(words.iter().map(String::as_str))
+        let [first, end] = self.origins[at];
+        for k in first..end {
+            if k > first {
+                words.push(PAIR_SEPARATOR);
+            }
+            self.push_word(sentence, k as usize, words);
+        }
     }
 
-    /// The normalized word of term `k` of the last sentence scored with its words.
-    fn word(&mut self, sentence: &str, k: usize) -> String {
+    /// Appends the normalized word of term `k` of the last sentence scored with its
+    /// words to `out`.
+    fn push_word(&mut self, sentence: &str, k: usize, out: &mut String) {
         let span = self.spans[k];
+        let chunk = &sentence[span.start as usize..span.end as usize];
+        // Most words: a chunk of ASCII letters and digits is one token, and its
+        // normalization is its lowercase.
+        if chunk.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            out.extend(chunk.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            return;
+        }
         // Terms of one chunk are consecutive: the rank of term k in its chunk.
         let rank = self.spans[..k]
             .iter()
             .rev()
             .take_while(|&&s| s == span)
             .count();
-        let chunk = &sentence[span.start as usize..span.end as usize];
         let normalized = normalize_chunk(chunk, &mut self.normalized);
         debug_assert!(normalized, "a chunk the one-pass path took");
         let mut nth = NthToken { rank, found: None };
         scan(&self.normalized, &mut nth);
         let found = nth.found.expect("as many tokens as the cache found");
-        self.normalized[found].to_string()
+        out.push_str(&self.normalized[found]);
     }
 
     #[inline(always)]
@@ -203,13 +218,19 @@ impl<'m> OnePass<'m> {
         // The features in order, each unigram followed by the bigram it ends; the
         // look-ups are independent of one another, and so are the loads of the
         // bigrams' slots after them.
-        let features = &mut self.features;
+        let (features, origins) = (&mut self.features, &mut self.origins);
         features.clear();
+        origins.clear();
         let slots = &self.slots;
         space.for_each_feature(
             &self.unigrams,
             |left, right| slots[left as usize].left && slots[right as usize].right,
-            |id, _| features.push(id),
+            |id, from| {
+                features.push(id);
+                if SPANS {
+                    origins.push([from.start as u32, from.end as u32]);
+                }
+            },
         );
         for &id in features.iter() {
             touched ^= slots[id as usize].generation;
@@ -228,13 +249,16 @@ impl<'m> OnePass<'m> {
             }
             // (c + 1)² − c² = 2c + 1: the row's squared norm as the count grows.
             norm_squared += if tfidf {
-                slot.idf_squared * f64::from(2 * slot.count + 1)
+                slot.idf * slot.idf * f64::from(2 * slot.count + 1)
             } else {
                 1.0
             };
             slot.count += 1;
-            for (total, w) in sum.iter_mut().zip(&slot.occurrence) {
-                *total += w;
+            // An occurrence adds its weights × its idf (tf-idf) or its weights
+            // (binary) to the scores before the row is normalized.
+            let scale = if tfidf { slot.idf } else { 1.0 };
+            for (total, w) in sum.iter_mut().zip(&slot.weights) {
+                *total += w * scale;
             }
         }
         let mut scores = self.intercepts;
@@ -318,7 +342,9 @@ mod tests {
             ("refus", "refuse"),
         ] {
             let id = space.id(term).unwrap_or_else(|| panic!("{term}"));
-            assert_eq!(one_pass.words(sentence, id), words, "{term}");
+            let mut found = String::new();
+            one_pass.words(sentence, id, &mut found);
+            assert_eq!(found, words, "{term}");
         }
     }
 }
