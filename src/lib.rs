@@ -10,7 +10,8 @@
 //! The pipeline, one module per stage:
 //! [`segment`] (article → sentences) → [`tokenize`] (NFC, lowercase, elisions,
 //! negation scope) → [`analyze`] (Snowball stems, `NOT_` marks) → [`features`]
-//! (sparse bag of stems and stem pairs) → [`train`] (multinomial logistic regression
+//! (sparse bag of stems and stem pairs, under a [`features::FeatureConfig`] saved
+//! with the model) → [`train`] (multinomial logistic regression
 //! fitted by `linfa-logistic`) → [`model`] (sparse scoring, probabilities, and the
 //! stems that drove each decision).
 //!

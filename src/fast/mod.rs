@@ -174,7 +174,9 @@ impl<'m> OnePass<'m> {
         // Most words: a chunk of ASCII letters and digits is one token, and its
         // normalization is its lowercase.
         if chunk.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            out.extend(chunk.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            let start = out.len();
+            out.push_str(chunk);
+            out[start..].make_ascii_lowercase();
             return;
         }
         // Terms of one chunk are consecutive: the rank of term k in its chunk.
