@@ -302,26 +302,26 @@ impl FeatureSpace {
     ) {
         ids.clear();
         self.for_each_feature(unigrams, |_, _| true, |id, _| ids.push(id));
-        self.row_of_features(ids, |id| self.idf[id as usize], out);
+        ids.sort_unstable();
+        let counted = ids.chunk_by(|a, b| a == b).map(|run| (run[0], run.len()));
+        self.row_of_counts(counted, |id| self.idf[id as usize], out);
     }
 
-    /// The row of a sentence whose features, with repeats, are `ids` (sorted here):
-    /// counts, values, L2 norm. `idf` gives this space's idf of a feature (from
-    /// wherever the caller has it at hand).
-    pub(crate) fn row_of_features(
+    /// The row of a sentence whose distinct features, ascending, come with their
+    /// counts in `counted`: values, L2 norm (summed in feature order). `idf` gives
+    /// this space's idf of a feature (from wherever the caller has it at hand).
+    pub(crate) fn row_of_counts(
         &self,
-        ids: &mut [u32],
+        counted: impl IntoIterator<Item = (u32, usize)>,
         idf: impl Fn(u32) -> f64,
         out: &mut SparseVector,
     ) {
         out.clear();
-        ids.sort_unstable();
         let mut norm = 0.0;
-        for run in ids.chunk_by(|a, b| a == b) {
-            let id = run[0];
+        for (id, count) in counted {
             let value = match self.features.weighting {
                 Weighting::Binary => 1.0,
-                Weighting::Tfidf => run.len() as f64 * idf(id),
+                Weighting::Tfidf => count as f64 * idf(id),
             };
             norm += value * value;
             out.indices.push(id);

@@ -675,10 +675,13 @@ impl<'m> Classifier<'m> {
             return prediction;
         }
         let one_pass = &mut self.one_pass;
-        self.ids.clear();
-        self.ids.extend_from_slice(one_pass.last_features());
+        one_pass.sort_distinct();
         let space = &self.model.space;
-        space.row_of_features(&mut self.ids, |id| one_pass.idf(id), &mut self.row);
+        space.row_of_counts(
+            one_pass.counted_features(),
+            |id| one_pass.idf(id),
+            &mut self.row,
+        );
         let label = prediction.label;
         strongest(
             &self.row,

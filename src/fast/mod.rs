@@ -30,12 +30,20 @@ struct Slot {
     idf: f64,
     generation: u32,
     count: u32,
+    /// Where the feature first occurs in the sentence's features, when it was
+    /// scored for its words.
+    first: u32,
     /// The feature is the left part of some bigram feature: a pair starting with
     /// it needs a look-up in the bigram map only then.
     left: bool,
     /// The feature is the right part of some bigram feature.
     right: bool,
 }
+
+const _: () = assert!(
+    std::mem::size_of::<Slot>() == 64,
+    "a slot is one cache line"
+);
 
 /// The one-pass scorer of one model, with its caches (one per thread).
 pub(crate) struct OnePass<'m> {
@@ -55,6 +63,8 @@ pub(crate) struct OnePass<'m> {
     /// The terms each of `features` comes from, when the sentence was read for its
     /// words: `[first, end)` indices into `unigrams`.
     origins: Vec<[u32; 2]>,
+    /// The distinct features of the sentence, when it was scored for its words.
+    distinct: Vec<u32>,
     normalized: String,
 }
 
@@ -90,6 +100,7 @@ impl<'m> OnePass<'m> {
             spans: Vec::new(),
             features: Vec::new(),
             origins: Vec::new(),
+            distinct: Vec::new(),
             normalized: String::new(),
         }
     }
@@ -129,9 +140,18 @@ impl<'m> OnePass<'m> {
         self.scores_with::<true>(sentence)
     }
 
-    /// The features of the sentence last scored, in order, with repeats.
-    pub(crate) fn last_features(&self) -> &[u32] {
-        &self.features
+    /// Sorts the distinct features of the sentence last scored with its words, for
+    /// [`OnePass::counted_features`].
+    pub(crate) fn sort_distinct(&mut self) {
+        self.distinct.sort_unstable();
+    }
+
+    /// The distinct features of the sentence last scored with its words, each with
+    /// its count, in the order of [`OnePass::sort_distinct`].
+    pub(crate) fn counted_features(&self) -> impl Iterator<Item = (u32, usize)> + '_ {
+        self.distinct
+            .iter()
+            .map(|&id| (id, self.slots[id as usize].count as usize))
     }
 
     /// The idf of feature `id`, read where scoring just read it (rather than in
@@ -154,10 +174,11 @@ impl<'m> OnePass<'m> {
     /// and tokenized again, which is only worth it for the few features an
     /// explanation names.
     pub(crate) fn words(&mut self, sentence: &str, id: u32, words: &mut String) {
-        let Some(at) = self.features.iter().position(|&feature| feature == id) else {
+        let slot = &self.slots[id as usize];
+        if slot.generation != self.generation {
             return;
-        };
-        let [first, end] = self.origins[at];
+        }
+        let [first, end] = self.origins[slot.first as usize];
         for k in first..end {
             if k > first {
                 words.push(PAIR_SEPARATOR);
@@ -239,13 +260,19 @@ impl<'m> OnePass<'m> {
         }
         std::hint::black_box(touched);
         let slots = &mut self.slots;
+        let distinct = &mut self.distinct;
+        distinct.clear();
         let mut sum = [0.0; Label::COUNT];
         let mut norm_squared = 0.0;
-        for &id in features.iter() {
+        for (at, &id) in features.iter().enumerate() {
             let slot = &mut slots[id as usize];
             if slot.generation != generation {
                 slot.generation = generation;
                 slot.count = 0;
+                if SPANS {
+                    slot.first = at as u32;
+                    distinct.push(id);
+                }
             } else if !tfidf {
                 continue;
             }
