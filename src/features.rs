@@ -121,8 +121,7 @@ impl FeatureSpace {
             seen.clear();
             let names = analyzer.term_names(sentence);
             if features.has_bigrams() {
-                let pairs = names.windows(2).map(|w| join_words([&*w[0], &*w[1]]));
-                seen.extend(pairs.collect::<Vec<_>>());
+                seen.extend(names.windows(2).map(|w| join_words([&*w[0], &*w[1]])));
             }
             seen.extend(names);
             seen.sort_unstable();

@@ -839,6 +839,29 @@ mod tests {
     }
 
     #[test]
+    fn each_format_keeps_the_feature_settings_in_its_own_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        model().save(&path).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let load = |json: &serde_json::Value| {
+            Model::from_json(Path::new("m.json"), &serde_json::to_vec(json).unwrap())
+        };
+        assert_eq!(load(&json).unwrap().training().min_count, 1);
+        json["format_version"] = 1.into();
+        let message = load(&json).unwrap_err().to_string();
+        assert!(
+            message.contains("format version 1 has no \"features\""),
+            "{message}"
+        );
+        json["format_version"] = 2.into();
+        json.as_object_mut().unwrap().remove("features");
+        let message = load(&json).unwrap_err().to_string();
+        assert!(message.contains("no \"features\" field"), "{message}");
+    }
+
+    #[test]
     fn save_refuses_symbolic_links_and_special_files() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("target.json");
