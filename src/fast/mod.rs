@@ -1,8 +1,10 @@
 //! The one-pass path behind [`Classifier`](crate::model::Classifier), and nothing
 //! else: sentence bytes → unigram ids through a cache of raw chunks of text
 //! ([`chunks`]), then scores summed as the features are met, with no row built or
-//! sorted. It gives what the stages give (the same features, the same scores to
-//! rounding, the same evidence); sentences it cannot take go to the stages.
+//! sorted (an explanation builds the row of the distinct features it met, and
+//! finds again only the words it names). It gives what the stages give (the same
+//! features, the same scores to rounding, the same evidence); sentences it cannot
+//! take go to the stages.
 //!
 //! The stages never read this module: it reads them (the tokenizer's negation
 //! machine and clause breaks, the analyzer's stemming and key packing, the feature
@@ -65,6 +67,7 @@ pub(crate) struct OnePass<'m> {
     origins: Vec<[u32; 2]>,
     /// The distinct features of the sentence, when it was scored for its words.
     distinct: Vec<u32>,
+    /// A chunk normalized again, for its words.
     normalized: String,
 }
 
