@@ -1,6 +1,6 @@
 //! Feature vector → label and probabilities with demarche's sparse scorer, next to
 //! linfa-logistic's dense `predict_probabilities` on the same model and rows; and
-//! end to end, sentence text → label.
+//! end to end, sentence text → label, and lines of text → `classify`'s output.
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use demarche::features::SparseVector;
+use demarche::stream::{classify_sources, InputFormat, Options, OutputFormat, Source};
 use demarche::train::densify;
 use demarche::Label;
 use ndarray::Array2;
@@ -89,6 +90,36 @@ fn bench(c: &mut Criterion) {
                 assert_eq!(seen, expected);
             })
         });
+        // What `classify --input lines` writes to its output, the default JSONL
+        // (prediction, the five strongest features and their words) next to the
+        // bare labels, through the same reader and writer on one thread.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let lines: Vec<String> = corpus
+            .iter()
+            .map(|s| s.replace(['\n', '\r'], " "))
+            .collect();
+        std::fs::write(file.path(), lines.join("\n")).unwrap();
+        let sources = [Source::File(file.path().to_path_buf())];
+        for (name, output) in [
+            ("classify_label", OutputFormat::Label),
+            ("classify_jsonl", OutputFormat::Jsonl),
+        ] {
+            let options = Options {
+                input: Some(InputFormat::Lines),
+                output,
+                threads: 1,
+                ..Options::default()
+            };
+            let mut out = Vec::new();
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    out.clear();
+                    classify_sources(&model, &sources, &options, &mut out).unwrap();
+                    let lines = out.iter().filter(|&&b| b == b'\n').count();
+                    assert_eq!(lines, corpus.len());
+                })
+            });
+        }
 
         // linfa-logistic: the same weights, dense rows. A tie in probabilities could
         // in principle pick another label than the sparse scorer; the checksum is

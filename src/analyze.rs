@@ -47,7 +47,7 @@ impl std::fmt::Display for Weighting {
     }
 }
 
-/// Everything that decides how text becomes features.
+/// Everything that decides how text becomes terms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnalyzerConfig {
     /// Stemming algorithm; only `"snowball-french"` exists.
@@ -56,9 +56,16 @@ pub struct AnalyzerConfig {
     pub negation: bool,
     /// Tokens after the closing `pas`/`jamais`… that stay in scope.
     pub negation_window: u32,
-    /// 1: stems only; 2: stems and pairs of adjacent stems.
+    /// Training's choice of n-grams (1: stems only; 2: stems and pairs of adjacent
+    /// stems). A feature setting, which the analyzer does not read: training hands
+    /// it to the [`FeatureConfig`](crate::features::FeatureConfig) of the space it
+    /// learns, which the features read and the model file keeps (from format 2 on,
+    /// not in this section). It stays here, with `weighting`, as the field
+    /// `TrainConfig` users set; a loaded model's copy is its feature config's.
+    #[serde(default = "default_ngrams", skip_serializing)]
     pub ngrams: u8,
-    /// Feature values.
+    /// Training's choice of feature values; see `ngrams`.
+    #[serde(default = "default_weighting", skip_serializing)]
     pub weighting: Weighting,
     /// Third-person plural verb forms and the singular form whose stem they take
     /// (`proposent` → `propose`): French Snowball leaves these plurals whole or cuts
@@ -85,6 +92,14 @@ impl Default for AnalyzerConfig {
 
 const STEMMER_NAME: &str = "snowball-french";
 
+fn default_ngrams() -> u8 {
+    AnalyzerConfig::default().ngrams
+}
+
+fn default_weighting() -> Weighting {
+    AnalyzerConfig::default().weighting
+}
+
 impl AnalyzerConfig {
     /// Checks that the configuration can be used.
     pub fn validate(&self) -> Result<()> {
@@ -92,12 +107,6 @@ impl AnalyzerConfig {
             return Err(Error::Config(format!(
                 "unknown stemmer {:?} (only {STEMMER_NAME:?} exists)",
                 self.stemmer
-            )));
-        }
-        if !(1..=2).contains(&self.ngrams) {
-            return Err(Error::Config(format!(
-                "ngrams must be 1 or 2, not {}",
-                self.ngrams
             )));
         }
         Ok(())
@@ -192,28 +201,53 @@ pub struct Term {
 /// endless input.
 const MAX_CACHED_WORDS: usize = 1 << 20;
 
-/// A word as a cache key. Words of up to 15 bytes, nearly all of them, are packed
-/// with their length into a `u128` that lives in the hash table itself: a lookup
-/// then compares two machine words instead of following a pointer to a string
-/// elsewhere in memory, which cost a cache miss per token.
+/// Longest text packed into a `u128` key by [`pack_short`]: the last byte holds the
+/// length.
+pub(crate) const SHORT_KEY_BYTES: usize = 15;
+
+/// The key of a text of at most [`SHORT_KEY_BYTES`] bytes: its bytes in order, then
+/// zeros, and its length in the last byte. Both labeling paths key their caches so:
+/// the key lives in the hash table itself, and a look-up compares two machine words
+/// instead of following a pointer to a string elsewhere in memory (a cache miss per
+/// token). The bytes are read with overlapping loads rather than copied one by one
+/// into a buffer: a copy the processor cannot forward to the loads that follow
+/// stalled every look-up.
+#[inline]
+pub(crate) fn pack_short(text: &[u8]) -> u128 {
+    let n = text.len();
+    debug_assert!(n <= SHORT_KEY_BYTES);
+    let word = |at: usize| u64::from_le_bytes(text[at..at + 8].try_into().unwrap());
+    let half = |at: usize| u64::from(u32::from_le_bytes(text[at..at + 4].try_into().unwrap()));
+    let (low, high) = if n >= 8 {
+        // The last 8 bytes, shifted so that byte 8 of the text lands in byte 0.
+        let tail = word(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
+        (word(0), tail)
+    } else if n >= 4 {
+        let tail = half(n - 4).checked_shr(8 * (8 - n) as u32).unwrap_or(0);
+        (half(0) | tail << 32, 0)
+    } else {
+        let mut low = 0u64;
+        for (k, &b) in text.iter().enumerate() {
+            low |= u64::from(b) << (8 * k);
+        }
+        (low, 0)
+    };
+    u128::from(low) | u128::from(high) << 64 | (n as u128) << 120
+}
+
+/// A word as a cache key: nearly all words fit [`pack_short`].
 enum WordKey<'a> {
     Short(u128),
     Long(&'a str),
 }
 
 impl<'a> WordKey<'a> {
-    /// Longest word packed into a `u128`: the last byte holds the length.
-    const SHORT: usize = 15;
-
     fn new(word: &'a str) -> Self {
-        let bytes = word.as_bytes();
-        if bytes.len() > Self::SHORT {
-            return WordKey::Long(word);
+        if word.len() > SHORT_KEY_BYTES {
+            WordKey::Long(word)
+        } else {
+            WordKey::Short(pack_short(word.as_bytes()))
         }
-        let mut packed = [0u8; 16];
-        packed[..bytes.len()].copy_from_slice(bytes);
-        packed[Self::SHORT] = bytes.len() as u8;
-        WordKey::Short(u128::from_le_bytes(packed))
     }
 }
 
@@ -374,18 +408,10 @@ impl Analyzer {
         }
     }
 
-    /// Feature names of a sentence, unigrams then bigrams ("a b"), with repeats.
+    /// The unigram feature names of a sentence, in order, with repeats.
     pub fn term_names(&mut self, sentence: &str) -> Vec<String> {
         self.analyze(sentence);
-        let mut names: Vec<String> = self.terms.iter().map(|t| self.term_name(t)).collect();
-        if self.config.ngrams >= 2 {
-            let pairs: Vec<String> = names
-                .windows(2)
-                .map(|w| format!("{} {}", w[0], w[1]))
-                .collect();
-            names.extend(pairs);
-        }
-        names
+        self.terms.iter().map(|t| self.term_name(t)).collect()
     }
 }
 
@@ -398,28 +424,21 @@ mod tests {
         let mut a = Analyzer::new(&AnalyzerConfig::default()).unwrap();
         let names = a.term_names("L'Otan refuse de renoncer");
         // Observed from rust-stemmers' French Snowball stemmer.
-        assert_eq!(
-            names,
-            [
-                "l",
-                "otan",
-                "refus",
-                "de",
-                "renonc",
-                "l otan",
-                "otan refus",
-                "refus de",
-                "de renonc"
-            ]
-        );
+        assert_eq!(names, ["l", "otan", "refus", "de", "renonc"]);
         let names = a.term_names("Nous ne renoncerons pas");
-        assert_eq!(&names[..4], ["nous", "ne", "NOT_renonc", "pas"]);
-        let mut uni = Analyzer::new(&AnalyzerConfig {
-            ngrams: 1,
-            ..AnalyzerConfig::default()
-        })
-        .unwrap();
-        assert_eq!(uni.term_names("exige exigeons"), ["exig", "exigeon"]);
+        assert_eq!(names, ["nous", "ne", "NOT_renonc", "pas"]);
+        assert_eq!(a.term_names("exige exigeons"), ["exig", "exigeon"]);
+    }
+
+    #[test]
+    fn packed_keys_hold_the_bytes_and_the_length() {
+        let text = b"abcdefghijklmnopq";
+        for n in 0..=SHORT_KEY_BYTES {
+            let mut expected = [0u8; 16];
+            expected[..n].copy_from_slice(&text[..n]);
+            expected[SHORT_KEY_BYTES] = n as u8;
+            assert_eq!(pack_short(&text[..n]), u128::from_le_bytes(expected), "{n}");
+        }
     }
 
     #[test]
@@ -453,11 +472,6 @@ mod tests {
 
     #[test]
     fn bad_configurations_are_refused() {
-        let bad = AnalyzerConfig {
-            ngrams: 3,
-            ..AnalyzerConfig::default()
-        };
-        assert!(Analyzer::new(&bad).is_err());
         let bad = AnalyzerConfig {
             stemmer: "porter".into(),
             ..AnalyzerConfig::default()

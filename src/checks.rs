@@ -74,21 +74,15 @@ pub fn prediction(p: &Prediction) {
     assert_eq!(p.confidence(), max, "{p:?}");
 }
 
-/// The one-pass path gives the stages' unigram ids (where it takes the sentence),
-/// the same feature row, and the same scores to rounding; predictions are sound.
+/// The one-pass path gives the stages' feature row, the same scores to rounding,
+/// and the same explanation; predictions are sound.
 pub fn one_pass_equals_stages(sentence: &str) {
     let model = small_model();
-    let space = model.space();
-    let (mut fast, mut slow) = (space.featurizer(), space.featurizer());
-    let expected = slow.slow_unigram_ids(sentence);
-    if let Some(ids) = fast.fast_unigram_ids(sentence) {
-        assert_eq!(ids, expected, "{sentence:?}");
-    }
-    let (mut fast_row, mut slow_row) = (SparseVector::default(), SparseVector::default());
-    fast.featurize(sentence, &mut fast_row);
-    slow.featurize_with_origins(sentence, &mut slow_row);
-    assert_eq!(fast_row, slow_row, "{sentence:?}");
+    let mut slow = model.space().featurizer();
+    let mut slow_row = SparseVector::default();
+    slow.featurize(sentence, &mut slow_row);
     let mut classifier = model.classifier();
+    assert_eq!(classifier.features(sentence), &slow_row, "{sentence:?}");
     let scores = classifier.scores(sentence);
     let reference = model.scores(&slow_row);
     for k in 0..Label::COUNT {
@@ -101,6 +95,11 @@ pub fn one_pass_equals_stages(sentence: &str) {
     let (p, evidence) = classifier.explain(sentence, 3);
     prediction(&p);
     assert!(evidence.len() <= 3 && evidence.iter().all(|e| e.weight > 0.0));
+    assert_eq!(
+        (p, evidence),
+        classifier.explain_by_stages(sentence, 3),
+        "{sentence:?}"
+    );
 }
 
 /// Loading any bytes as a model never panics; a model that loads predicts soundly.

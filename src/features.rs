@@ -1,13 +1,13 @@
-//! Terms → sparse feature vectors over a learnt vocabulary.
+//! Terms → sparse feature vectors over a learnt vocabulary, under a
+//! [`FeatureConfig`].
 
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 use crate::analyze::{Analyzer, AnalyzerConfig, Weighting, NEGATION_PREFIX};
-use crate::chunks::ChunkCache;
 use crate::error::{Error, Result};
-use crate::tokenize::Negation;
 
 /// The key of a pair of unigram ids in the bigram map.
 #[inline]
@@ -47,16 +47,59 @@ pub fn smoothed_idf(n_docs: usize, df: usize) -> f64 {
     ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0
 }
 
+/// Which terms become features and what values they take. Saved in the model file
+/// (from format version 2 on), beside the analyzer configuration: a model is read
+/// with the features it was trained with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// 1: stems only; 2: stems and pairs of adjacent stems.
+    pub ngrams: u8,
+    /// Feature values.
+    pub weighting: Weighting,
+    /// Minimum number of training sentences a term must occur in.
+    pub min_count: usize,
+}
+
+impl FeatureConfig {
+    /// The settings training asks for: the n-grams and weighting its analyzer
+    /// configuration carries (see [`AnalyzerConfig::ngrams`]), and its minimum count.
+    pub fn of_training(analyzer: &AnalyzerConfig, min_count: usize) -> Self {
+        FeatureConfig {
+            ngrams: analyzer.ngrams,
+            weighting: analyzer.weighting,
+            min_count,
+        }
+    }
+
+    /// Checks that the configuration can be used.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=2).contains(&self.ngrams) {
+            return Err(Error::Config(format!(
+                "ngrams must be 1 or 2, not {}",
+                self.ngrams
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether features include pairs of adjacent stems.
+    #[inline]
+    pub fn has_bigrams(&self) -> bool {
+        self.ngrams >= 2
+    }
+}
+
 /// Marks "no such feature" in lookup tables.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
 /// The feature space of a model: a sorted vocabulary of terms (stems, `NOT_` stems
-/// and "a b" stem pairs), their inverse document frequencies, and how values are
-/// computed. Feature ids are positions in the sorted list, so they depend only on
-/// the set of terms.
+/// and "a b" stem pairs), their inverse document frequencies, and how terms are
+/// found and values computed. Feature ids are positions in the sorted list, so they
+/// depend only on the set of terms.
 #[derive(Debug, Clone)]
 pub struct FeatureSpace {
     config: AnalyzerConfig,
+    features: FeatureConfig,
     terms: Vec<String>,
     idf: Vec<f64>,
     index: FxHashMap<String, u32>,
@@ -66,12 +109,15 @@ pub struct FeatureSpace {
 
 impl FeatureSpace {
     /// Learns the vocabulary of `sentences`: every term found in at least
-    /// `min_count` sentences.
+    /// `min_count` sentences, with the n-grams and weighting `config` carries
+    /// ([`FeatureConfig::of_training`]).
     pub fn learn<'a>(
         config: &AnalyzerConfig,
         sentences: impl IntoIterator<Item = &'a str>,
         min_count: usize,
     ) -> Result<Self> {
+        let features = FeatureConfig::of_training(config, min_count);
+        features.validate()?;
         let mut analyzer = Analyzer::new(config)?;
         let mut document_frequency: BTreeMap<String, usize> = BTreeMap::new();
         let mut n_docs = 0usize;
@@ -79,7 +125,11 @@ impl FeatureSpace {
         for sentence in sentences {
             n_docs += 1;
             seen.clear();
-            seen.extend(analyzer.term_names(sentence));
+            let names = analyzer.term_names(sentence);
+            if features.has_bigrams() {
+                seen.extend(names.windows(2).map(|w| join_words([&*w[0], &*w[1]])));
+            }
+            seen.extend(names);
             seen.sort_unstable();
             seen.dedup();
             for term in seen.drain(..) {
@@ -92,13 +142,23 @@ impl FeatureSpace {
             .filter(|&(_, df)| df >= min_count)
             .map(|(term, df)| (term, smoothed_idf(n_docs, df)))
             .unzip();
-        FeatureSpace::from_parts(config.clone(), terms, idf)
+        FeatureSpace::from_parts(config.clone(), features, terms, idf)
     }
 
     /// Rebuilds a feature space from saved parts; checks that terms are sorted and
     /// distinct and that there is one idf per term.
-    pub fn from_parts(config: AnalyzerConfig, terms: Vec<String>, idf: Vec<f64>) -> Result<Self> {
+    pub fn from_parts(
+        mut config: AnalyzerConfig,
+        features: FeatureConfig,
+        terms: Vec<String>,
+        idf: Vec<f64>,
+    ) -> Result<Self> {
         config.validate()?;
+        features.validate()?;
+        // The copies training's configuration carries, made to tell the truth for
+        // whoever reads them from the model (see `AnalyzerConfig::ngrams`).
+        config.ngrams = features.ngrams;
+        config.weighting = features.weighting;
         if idf.len() != terms.len() {
             return Err(Error::Config(format!(
                 "{} terms but {} idf values",
@@ -119,7 +179,7 @@ impl FeatureSpace {
             .collect();
         let mut bigrams = FxHashMap::default();
         for (i, term) in terms.iter().enumerate() {
-            if let Some((a, b)) = term.split_once(' ') {
+            if let Some((a, b)) = term.split_once(PAIR_SEPARATOR) {
                 match (index.get(a), index.get(b)) {
                     (Some(&a), Some(&b)) => {
                         bigrams.insert(pair_key(a, b), i as u32);
@@ -136,6 +196,7 @@ impl FeatureSpace {
         }
         Ok(FeatureSpace {
             config,
+            features,
             terms,
             idf,
             index,
@@ -146,6 +207,11 @@ impl FeatureSpace {
     /// The analyzer configuration.
     pub fn config(&self) -> &AnalyzerConfig {
         &self.config
+    }
+
+    /// The feature configuration.
+    pub fn feature_config(&self) -> &FeatureConfig {
+        &self.features
     }
 
     /// Number of features.
@@ -197,10 +263,75 @@ impl FeatureSpace {
             .map(|&key| ((key >> 32) as u32, key as u32))
     }
 
-    /// Whether features include pairs of adjacent stems.
-    #[inline]
-    pub(crate) fn has_bigrams(&self) -> bool {
-        self.config.ngrams >= 2
+    /// Walks the features of a sentence whose unigram ids are `unigrams` ([`ABSENT`]
+    /// for terms outside the vocabulary), in order: each unigram, then the bigram it
+    /// ends, if that pair is a feature. `emit` gets the feature id and the terms it
+    /// comes from. `may_pair` may rule pairs out before the look-up (a cheaper test
+    /// the one-pass scorer has at hand); it must never rule out a bigram feature.
+    /// The one place where adjacent terms make a bigram, for every path.
+    #[inline(always)]
+    pub(crate) fn for_each_feature(
+        &self,
+        unigrams: &[u32],
+        may_pair: impl Fn(u32, u32) -> bool,
+        mut emit: impl FnMut(u32, std::ops::Range<usize>),
+    ) {
+        let bigrams = self.features.has_bigrams();
+        let mut previous = ABSENT;
+        for (k, &id) in unigrams.iter().enumerate() {
+            if id == ABSENT {
+                previous = ABSENT;
+                continue;
+            }
+            emit(id, k..k + 1);
+            if bigrams && previous != ABSENT && may_pair(previous, id) {
+                if let Some(pair) = self.bigram(previous, id) {
+                    emit(pair, k - 1..k + 1);
+                }
+            }
+            previous = id;
+        }
+    }
+
+    /// The row of a sentence whose unigram ids are `unigrams`: bigrams, counts,
+    /// values, L2 norm. `ids` is scratch space.
+    pub(crate) fn row_of_unigrams(
+        &self,
+        unigrams: &[u32],
+        ids: &mut Vec<u32>,
+        out: &mut SparseVector,
+    ) {
+        ids.clear();
+        self.for_each_feature(unigrams, |_, _| true, |id, _| ids.push(id));
+        ids.sort_unstable();
+        let counted = ids.chunk_by(|a, b| a == b).map(|run| (run[0], run.len()));
+        self.row_of_counts(counted, |id| self.idf[id as usize], out);
+    }
+
+    /// The row of a sentence whose distinct features, ascending, come with their
+    /// counts in `counted`: values, L2 norm (summed in feature order). `idf` gives
+    /// this space's idf of a feature (from wherever the caller has it at hand).
+    pub(crate) fn row_of_counts(
+        &self,
+        counted: impl IntoIterator<Item = (u32, usize)>,
+        idf: impl Fn(u32) -> f64,
+        out: &mut SparseVector,
+    ) {
+        out.clear();
+        let mut norm = 0.0;
+        for (id, count) in counted {
+            let value = match self.features.weighting {
+                Weighting::Binary => 1.0,
+                Weighting::Tfidf => count as f64 * idf(id),
+            };
+            norm += value * value;
+            out.indices.push(id);
+            out.values.push(value);
+        }
+        if norm > 0.0 {
+            let scale = 1.0 / norm.sqrt();
+            out.values.iter_mut().for_each(|v| *v *= scale);
+        }
     }
 
     /// A featurizer for this space (one per thread).
@@ -208,10 +339,6 @@ impl FeatureSpace {
         Featurizer {
             space: self,
             analyzer: Analyzer::new(&self.config).expect("config validated on construction"),
-            chunks: ChunkCache::new(Negation::new(
-                self.config.negation,
-                self.config.negation_window,
-            )),
             stem_features: Vec::new(),
             generation: 0,
             unigrams: Vec::new(),
@@ -220,14 +347,13 @@ impl FeatureSpace {
     }
 }
 
-/// Turns sentences into [`SparseVector`]s. Reuses its buffers and caches, for each
-/// stem it has met, its feature ids plain and negated, so that a known word costs
-/// one hash lookup.
+/// Turns sentences into [`SparseVector`]s, stage after stage: tokens, stems,
+/// vocabulary look-ups, bigrams, values. Reuses its buffers and caches, for each
+/// stem it has met, its feature ids plain and negated. (Labeling takes a faster
+/// path to the same rows: see [`crate::model::Classifier`].)
 pub struct Featurizer<'a> {
     space: &'a FeatureSpace,
-    /// The slow path: sentences the chunk cache cannot take, and explanations.
     analyzer: Analyzer,
-    chunks: ChunkCache,
     stem_features: Vec<[u32; 2]>,
     generation: u64,
     unigrams: Vec<u32>,
@@ -247,93 +373,30 @@ impl<'a> Featurizer<'a> {
 
     /// Writes the features of `sentence` into `out`.
     pub fn featurize(&mut self, sentence: &str, out: &mut SparseVector) {
-        self.unigrams.clear();
-        let unigrams = &mut self.unigrams;
-        if !self
-            .chunks
-            .for_each_unigram(self.space, sentence, |id| unigrams.push(id))
-        {
-            self.unigram_ids(sentence);
-        }
-        self.finish(out);
+        self.unigram_ids(sentence);
+        self.space
+            .row_of_unigrams(&self.unigrams, &mut self.ids, out);
     }
 
-    /// [`Featurizer::featurize`] through the slow path, then each feature with the
-    /// words that produced it (a bigram lists both words), for explanations.
+    /// [`Featurizer::featurize`], then each feature with the words that produced it
+    /// (a bigram lists both words), in sentence order, for explanations.
     pub fn featurize_with_origins(
         &mut self,
         sentence: &str,
         out: &mut SparseVector,
     ) -> Vec<(u32, String)> {
-        self.unigram_ids(sentence);
-        self.finish(out);
-        self.origins()
-    }
-
-    /// Bigrams, counts and values from [`Featurizer::unigrams`].
-    fn finish(&mut self, out: &mut SparseVector) {
-        out.clear();
-        self.ids.clear();
-        self.ids
-            .extend(self.unigrams.iter().copied().filter(|&id| id != ABSENT));
-        if self.space.has_bigrams() {
-            for pair in self.unigrams.windows(2) {
-                if pair[0] != ABSENT && pair[1] != ABSENT {
-                    if let Some(id) = self.space.bigram(pair[0], pair[1]) {
-                        self.ids.push(id);
-                    }
-                }
-            }
-        }
-        self.ids.sort_unstable();
-        let weighting = self.space.config.weighting;
-        let mut norm = 0.0;
-        let mut k = 0;
-        while k < self.ids.len() {
-            let id = self.ids[k];
-            let mut count = 1;
-            while k + count < self.ids.len() && self.ids[k + count] == id {
-                count += 1;
-            }
-            k += count;
-            let value = match weighting {
-                Weighting::Binary => 1.0,
-                Weighting::Tfidf => count as f64 * self.space.idf[id as usize],
-            };
-            norm += value * value;
-            out.indices.push(id);
-            out.values.push(value);
-        }
-        if norm > 0.0 {
-            let scale = 1.0 / norm.sqrt();
-            out.values.iter_mut().for_each(|v| *v *= scale);
-        }
-    }
-
-    /// Calls `emit` with the unigram feature id of every token of `sentence`
-    /// through the one-pass path; false when the sentence needs the slow path
-    /// (see [`crate::chunks`]).
-    #[inline]
-    pub(crate) fn for_each_unigram_fast(&mut self, sentence: &str, emit: impl FnMut(u32)) -> bool {
-        self.chunks.for_each_unigram(self.space, sentence, emit)
-    }
-
-    /// The unigram ids of `sentence` through the slow path alone (for tests that
-    /// hold the two paths to the same result).
-    #[doc(hidden)]
-    pub fn slow_unigram_ids(&mut self, sentence: &str) -> Vec<u32> {
-        self.unigram_ids(sentence);
-        self.unigrams.clone()
-    }
-
-    /// The unigram ids of `sentence` through the one-pass path, or `None` where it
-    /// hands the sentence to the slow path.
-    #[doc(hidden)]
-    pub fn fast_unigram_ids(&mut self, sentence: &str) -> Option<Vec<u32>> {
-        let mut ids = Vec::new();
-        self.chunks
-            .for_each_unigram(self.space, sentence, |id| ids.push(id))
-            .then_some(ids)
+        self.featurize(sentence, out);
+        let terms = self.analyzer.last_terms();
+        let mut origins = Vec::new();
+        self.space.for_each_feature(
+            &self.unigrams,
+            |_, _| true,
+            |id, from| {
+                let words = terms[from].iter().map(|t| self.analyzer.word(t));
+                origins.push((id, join_words(words)));
+            },
+        );
+        origins
     }
 
     /// The unigram feature id of each term of `sentence` (ABSENT when unknown), in
@@ -357,33 +420,21 @@ impl<'a> Featurizer<'a> {
                 .push(self.stem_features[term.stem as usize][term.negated as usize]);
         }
     }
+}
 
-    /// Each feature of the last sentence featurized by the slow path with the words
-    /// that produced it.
-    fn origins(&self) -> Vec<(u32, String)> {
-        let terms = self.analyzer.last_terms();
-        let mut out = Vec::new();
-        for (k, term) in terms.iter().enumerate() {
-            let id = self.unigrams[k];
-            if id != ABSENT {
-                out.push((id, self.analyzer.word(term).to_string()));
-            }
-            if k > 0 && self.space.has_bigrams() {
-                let (a, b) = (self.unigrams[k - 1], id);
-                if a != ABSENT && b != ABSENT {
-                    if let Some(bigram) = self.space.bigram(a, b) {
-                        let words = format!(
-                            "{} {}",
-                            self.analyzer.word(&terms[k - 1]),
-                            self.analyzer.word(term)
-                        );
-                        out.push((bigram, words));
-                    }
-                }
-            }
+/// Separates the two stems of a bigram's name, and the two words behind it.
+pub(crate) const PAIR_SEPARATOR: char = ' ';
+
+/// Words (or stems) of adjacent terms as one name: `exige de`.
+pub(crate) fn join_words<'w>(words: impl IntoIterator<Item = &'w str>) -> String {
+    let mut out = String::new();
+    for word in words {
+        if !out.is_empty() {
+            out.push(PAIR_SEPARATOR);
         }
-        out
+        out.push_str(word);
     }
+    out
 }
 
 #[cfg(test)]
@@ -471,13 +522,49 @@ mod tests {
     #[test]
     fn corrupt_parts_are_refused() {
         let c = AnalyzerConfig::default();
-        assert!(
-            FeatureSpace::from_parts(c.clone(), vec!["b".into(), "a".into()], vec![1.0, 1.0])
-                .is_err()
+        let f = FeatureConfig::of_training(&c, 1);
+        let parts = |terms: &[&str], idf: &[f64]| {
+            let terms = terms.iter().map(|t| t.to_string()).collect();
+            FeatureSpace::from_parts(c.clone(), f, terms, idf.to_vec())
+        };
+        assert!(parts(&["a"], &[1.0]).is_ok());
+        assert!(parts(&["b", "a"], &[1.0, 1.0]).is_err());
+        assert!(parts(&["a"], &[]).is_err());
+        assert!(parts(&["a", "a b"], &[1.0, 1.0]).is_err());
+        let trigrams = FeatureConfig { ngrams: 3, ..f };
+        assert!(FeatureSpace::from_parts(c.clone(), trigrams, vec![], vec![]).is_err());
+    }
+
+    #[test]
+    fn the_feature_settings_come_from_training_and_win_over_the_analyzer_copies() {
+        let unigrams = AnalyzerConfig {
+            ngrams: 1,
+            weighting: Weighting::Binary,
+            ..AnalyzerConfig::default()
+        };
+        let s = FeatureSpace::learn(&unigrams, ["Moscou exige", "Moscou exige"], 2).unwrap();
+        let expected = FeatureConfig {
+            ngrams: 1,
+            weighting: Weighting::Binary,
+            min_count: 2,
+        };
+        assert_eq!(*s.feature_config(), expected);
+        assert_eq!(s.terms(), ["exig", "moscou"]);
+        let saved = FeatureSpace::from_parts(
+            AnalyzerConfig::default(),
+            expected,
+            s.terms().to_vec(),
+            s.idf().to_vec(),
+        )
+        .unwrap();
+        assert_eq!(
+            (saved.config().ngrams, saved.config().weighting),
+            (1, Weighting::Binary)
         );
-        assert!(FeatureSpace::from_parts(c.clone(), vec!["a".into()], vec![]).is_err());
-        assert!(
-            FeatureSpace::from_parts(c, vec!["a".into(), "a b".into()], vec![1.0, 1.0]).is_err()
-        );
+        let trigrams = AnalyzerConfig {
+            ngrams: 3,
+            ..AnalyzerConfig::default()
+        };
+        assert!(FeatureSpace::learn(&trigrams, ["a b c"], 1).is_err());
     }
 }

@@ -10,16 +10,20 @@
 //! The pipeline, one module per stage:
 //! [`segment`] (article → sentences) → [`tokenize`] (NFC, lowercase, elisions,
 //! negation scope) → [`analyze`] (Snowball stems, `NOT_` marks) → [`features`]
-//! (sparse bag of stems and stem pairs) → [`train`] (multinomial logistic regression
+//! (sparse bag of stems and stem pairs, under a [`features::FeatureConfig`] saved
+//! with the model) → [`train`] (multinomial logistic regression
 //! fitted by `linfa-logistic`) → [`model`] (sparse scoring, probabilities, and the
 //! stems that drove each decision).
 //!
-//! Training and explanations go through these stages one after the other. Labeling
-//! takes a shortcut with the same result: a per-thread cache maps each raw chunk
-//! of text (`L’OTAN`, `n'acceptera`) to the feature ids the stages make of it, and
-//! the scores are summed as the tokens are met, so a known word costs one look-up
-//! (see [`model::Classifier::scores`]; tests hold the two paths to the same
-//! features and scores).
+//! Training goes through these stages one after the other. Labeling takes a
+//! private shortcut with the same result, behind [`model::Classifier`] alone: a
+//! per-thread cache maps each raw chunk of text (`L’OTAN`, `n'acceptera`) to the
+//! feature ids the stages make of it, and the scores are summed as the tokens are
+//! met, so a known word costs one look-up; the evidence of an explanation comes
+//! from the same pass (see [`model::Classifier::explain`]). The shortcut reads the
+//! stages' own rules (clause breaks, negation, stemming, bigrams) and the stages
+//! never read it; tests hold the two paths to the same features, scores and
+//! evidence.
 //!
 //! ```
 //! use demarche::dataset::Record;
@@ -69,13 +73,12 @@
 pub mod analyze;
 #[doc(hidden)]
 pub mod checks;
-mod chunks;
 pub mod cli;
 pub mod dataset;
 pub mod error;
 pub mod eval;
+mod fast;
 pub mod features;
-mod flat;
 pub mod label;
 pub mod leaderboard;
 pub mod model;

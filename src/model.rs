@@ -8,15 +8,18 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::{AnalyzerConfig, Weighting};
+use crate::analyze::AnalyzerConfig;
 use crate::error::{Error, Result};
-use crate::features::{FeatureSpace, Featurizer, SparseVector, ABSENT};
+use crate::fast::OnePass;
+use crate::features::{FeatureConfig, FeatureSpace, Featurizer, SparseVector, ABSENT};
 use crate::label::Label;
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "demarche-model";
-/// The model-file version this crate writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model-file version this crate writes. Version 2 keeps the feature settings
+/// in their own section, `features`, where version 1 kept the n-grams and the
+/// weighting in `analyzer` and the minimum count in `training`.
+pub const FORMAT_VERSION: u32 = 2;
 /// The oldest model-file version this crate reads.
 pub const OLDEST_SUPPORTED_VERSION: u32 = 1;
 /// Where `train` writes and `classify`/`evaluate` read by default.
@@ -41,7 +44,9 @@ pub struct TrainingInfo {
     pub l2: f64,
     /// L-BFGS iteration cap.
     pub max_iterations: u64,
-    /// Minimum number of training sentences a term must occur in.
+    /// Minimum number of training sentences a term must occur in: the model's
+    /// [`FeatureConfig::min_count`], saved there (in `training` by format 1).
+    #[serde(default, skip_serializing)]
     pub min_count: usize,
     /// Number of training sentences.
     pub sentences: usize,
@@ -78,6 +83,9 @@ struct ModelFile {
     crate_version: String,
     labels: Vec<Label>,
     analyzer: AnalyzerConfig,
+    /// From format 2 on (format 1 has these settings in `analyzer` and `training`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    features: Option<FeatureConfig>,
     vocabulary: Vec<String>,
     idf: Vec<f64>,
     /// One row per feature, one column per label.
@@ -143,6 +151,13 @@ impl Model {
         if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
             return Err(Error::Config("a weight is not finite".into()));
         }
+        let min_count = space.feature_config().min_count;
+        if training.min_count != min_count {
+            return Err(Error::Config(format!(
+                "the training info says min count {}, the feature space {min_count}",
+                training.min_count
+            )));
+        }
         Ok(Model {
             space,
             weights,
@@ -196,50 +211,21 @@ impl Model {
 
     /// Label and probabilities of a sparse row.
     pub fn predict_row(&self, row: &SparseVector) -> Prediction {
-        let scores = self.scores(row);
-        let label = argmax(&scores);
-        Prediction {
-            label,
-            probabilities: softmax(scores),
-        }
+        prediction_of(self.scores(row))
     }
 
-    /// A classifier (featurizer + buffers) borrowing this model; one per thread.
+    /// A classifier borrowing this model, with its caches and buffers; one per
+    /// thread.
     pub fn classifier(&self) -> Classifier<'_> {
         Classifier {
             model: self,
+            one_pass: OnePass::new(&self.space, &self.weights, self.intercepts),
             featurizer: self.space.featurizer(),
             row: SparseVector::default(),
-            slots: self.slots(),
-            generation: 0,
-            unigrams: Vec::new(),
-            features: Vec::new(),
+            ids: Vec::new(),
+            strongest: Vec::new(),
+            handed_over: 0,
         }
-    }
-
-    /// The one-pass scorer's table, one slot per feature.
-    fn slots(&self) -> Vec<Slot> {
-        // One occurrence of a feature adds its weights × its idf (tf-idf) or its
-        // weights (binary) to the scores before the row is normalized.
-        let tfidf = self.space.config().weighting == Weighting::Tfidf;
-        let mut slots: Vec<Slot> = self
-            .weights
-            .chunks_exact(Label::COUNT)
-            .zip(self.space.idf())
-            .map(|(w, &idf)| {
-                let scale = if tfidf { idf } else { 1.0 };
-                Slot {
-                    occurrence: std::array::from_fn(|k| w[k] * scale),
-                    idf_squared: idf * idf,
-                    ..Slot::default()
-                }
-            })
-            .collect();
-        for (left, right) in self.space.bigram_parts() {
-            slots[left as usize].left = true;
-            slots[right as usize].right = true;
-        }
-        slots
     }
 
     /// The same model as a linfa-logistic fitted model (for comparisons).
@@ -265,6 +251,7 @@ impl Model {
             crate_version: env!("CARGO_PKG_VERSION").into(),
             labels: Label::ALL.to_vec(),
             analyzer: self.space.config().clone(),
+            features: Some(*self.space.feature_config()),
             vocabulary: self.space.terms().to_vec(),
             idf: self.space.idf().to_vec(),
             weights: self
@@ -371,8 +358,23 @@ impl Model {
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        let file: ModelFile =
+        let mut file: ModelFile =
             serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid field: {e}")))?;
+        let features = match (version, file.features) {
+            (1, None) => FeatureConfig {
+                ngrams: file.analyzer.ngrams,
+                weighting: file.analyzer.weighting,
+                min_count: file.training.min_count,
+            },
+            (1, Some(_)) => {
+                return Err(bad(
+                    "format version 1 has no \"features\" field: its settings are in \"analyzer\" and \"training\"".into(),
+                ))
+            }
+            (_, Some(features)) => features,
+            (_, None) => return Err(bad("no \"features\" field".into())),
+        };
+        file.training.min_count = features.min_count;
         if file.labels != Label::ALL {
             let names: Vec<&str> = file.labels.iter().map(|l| l.as_str()).collect();
             return Err(bad(format!(
@@ -394,7 +396,7 @@ impl Model {
             )));
         }
         check_ranges(&file.idf, &file.weights, &file.intercepts).map_err(bad)?;
-        let space = FeatureSpace::from_parts(file.analyzer, file.vocabulary, file.idf)
+        let space = FeatureSpace::from_parts(file.analyzer, features, file.vocabulary, file.idf)
             .map_err(|e| bad(e.to_string()))?;
         let weights = file.weights.into_iter().flatten().collect();
         Model::new(space, weights, file.intercepts, file.training).map_err(|e| bad(e.to_string()))
@@ -541,34 +543,54 @@ fn softmax(scores: [f64; Label::COUNT]) -> [f64; Label::COUNT] {
     out
 }
 
-/// All the one-pass scorer reads and writes for one feature, in one cache line:
-/// what an occurrence adds to the scores, idf², and the count of the feature in
-/// the current sentence (valid when `generation` is the sentence's).
-#[derive(Debug, Clone, Copy, Default)]
-#[repr(align(64))]
-struct Slot {
-    occurrence: [f64; Label::COUNT],
-    idf_squared: f64,
-    generation: u32,
-    count: u32,
-    /// The feature is the left part of some bigram feature: a pair starting with
-    /// it needs a look-up in the bigram map only then.
-    left: bool,
-    /// The feature is the right part of some bigram feature.
-    right: bool,
+/// The `top` features of `row` that pushed most towards a label whose weight for
+/// feature `id` is `weight(id)`, with their contributions, weight × value, into
+/// `out`: positive contributions only, largest first, ties in feature order (which
+/// is the terms' order).
+fn strongest(
+    row: &SparseVector,
+    weight: impl Fn(u32) -> f64,
+    top: usize,
+    out: &mut Vec<(u32, f64)>,
+) {
+    out.clear();
+    out.extend(
+        row.indices
+            .iter()
+            .zip(&row.values)
+            .map(|(&id, &value)| (id, value * weight(id)))
+            .filter(|&(_, contribution)| contribution > 0.0),
+    );
+    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if out.len() > top && top > 0 {
+        out.select_nth_unstable_by(top - 1, order);
+    }
+    out.truncate(top);
+    out.sort_unstable_by(order);
+}
+
+/// The label and probabilities of `scores`.
+fn prediction_of(scores: [f64; Label::COUNT]) -> Prediction {
+    Prediction {
+        label: argmax(&scores),
+        probabilities: softmax(scores),
+    }
 }
 
 /// Classifies sentences with one model; holds the per-thread caches and buffers.
+///
+/// Sentences go through the one-pass path, which gives what the stages give (see
+/// the crate docs) at a fraction of the cost; the rare sentence it cannot take (a
+/// character that NFC could merge with its neighbour) goes through the stages.
 pub struct Classifier<'m> {
     model: &'m Model,
+    one_pass: OnePass<'m>,
+    /// The stages: sentences handed over, and the reference explanations.
     featurizer: Featurizer<'m>,
     row: SparseVector,
-    /// Per feature: weights and counts, so that nothing is cleared between
-    /// sentences.
-    slots: Vec<Slot>,
-    generation: u32,
-    unigrams: Vec<u32>,
-    features: Vec<u32>,
+    ids: Vec<u32>,
+    strongest: Vec<(u32, f64)>,
+    handed_over: u64,
 }
 
 impl<'m> Classifier<'m> {
@@ -577,19 +599,31 @@ impl<'m> Classifier<'m> {
         self.model
     }
 
-    /// The features of `sentence` (valid until the next call).
+    /// How many sentences so far the one-pass path handed over to the stages.
+    pub fn handed_over(&self) -> u64 {
+        self.handed_over
+    }
+
+    /// The features of `sentence` (valid until the next call): the row
+    /// [`Featurizer::featurize`] gives.
     pub fn features(&mut self, sentence: &str) -> &SparseVector {
-        self.featurizer.featurize(sentence, &mut self.row);
+        match self.one_pass.unigrams(sentence) {
+            Some(unigrams) => {
+                self.model
+                    .space
+                    .row_of_unigrams(unigrams, &mut self.ids, &mut self.row)
+            }
+            None => {
+                self.handed_over += 1;
+                self.featurizer.featurize(sentence, &mut self.row);
+            }
+        }
         &self.row
     }
 
     /// Label and probabilities of `sentence`.
     pub fn predict(&mut self, sentence: &str) -> Prediction {
-        let scores = self.scores(sentence);
-        Prediction {
-            label: argmax(&scores),
-            probabilities: softmax(scores),
-        }
+        prediction_of(self.scores(sentence))
     }
 
     /// Only the label: skips the softmax.
@@ -603,131 +637,132 @@ impl<'m> Classifier<'m> {
     /// weights as it is met, and the norm of the row follows the counts, so no
     /// row is built or sorted.
     pub fn scores(&mut self, sentence: &str) -> [f64; Label::COUNT] {
-        if let Some(scores) = self.fast_scores(sentence) {
+        if let Some(scores) = self.one_pass.scores(sentence) {
             return scores;
         }
+        self.handed_over += 1;
         self.featurizer.featurize(sentence, &mut self.row);
         self.model.scores(&self.row)
     }
 
-    fn fast_scores(&mut self, sentence: &str) -> Option<[f64; Label::COUNT]> {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            // Wrapped: old counts could pass for this sentence's.
-            self.slots.iter_mut().for_each(|slot| slot.generation = 0);
-            self.generation = 1;
-        }
-        let model = self.model;
-        let space = &model.space;
-        let generation = self.generation;
-        let slots = &mut self.slots;
-        let tfidf = space.config().weighting == Weighting::Tfidf;
-        let bigrams = space.has_bigrams();
-        // The unigrams first, then their slots touched in a loop of independent
-        // loads (the table is larger than the core's cache: the misses then overlap
-        // instead of coming one after another), then the sums.
-        let unigrams = &mut self.unigrams;
-        unigrams.clear();
-        let fast = self
-            .featurizer
-            .for_each_unigram_fast(sentence, |id| unigrams.push(id));
-        let mut touched = 0;
-        for &id in unigrams.iter() {
-            if let Some(slot) = slots.get(id as usize) {
-                touched ^= slot.generation;
-            }
-        }
-        if !fast {
-            return None;
-        }
-        // The features in order, each unigram followed by the bigram it ends; the
-        // look-ups are independent of one another, and so are the loads of the
-        // bigrams' slots after them.
-        let features = &mut self.features;
-        features.clear();
-        let mut previous = ABSENT;
-        // Whether `previous` begins some bigram (false when it is ABSENT).
-        let mut previous_left = false;
-        for &id in unigrams.iter() {
-            let Some(slot) = slots.get(id as usize) else {
-                previous_left = false;
-                continue;
-            };
-            features.push(id);
-            if bigrams && previous_left && slot.right {
-                if let Some(pair) = space.bigram(previous, id) {
-                    features.push(pair);
-                }
-            }
-            previous = id;
-            previous_left = slot.left;
-        }
-        for &id in features.iter() {
-            touched ^= slots[id as usize].generation;
-        }
-        std::hint::black_box(touched);
-        let mut sum = [0.0; Label::COUNT];
-        let mut norm_squared = 0.0;
-        for &id in features.iter() {
-            let slot = &mut slots[id as usize];
-            if slot.generation != generation {
-                slot.generation = generation;
-                slot.count = 0;
-            } else if !tfidf {
-                continue;
-            }
-            // (c + 1)² − c² = 2c + 1: the row's squared norm as the count grows.
-            norm_squared += if tfidf {
-                slot.idf_squared * f64::from(2 * slot.count + 1)
-            } else {
-                1.0
-            };
-            slot.count += 1;
-            for (total, w) in sum.iter_mut().zip(&slot.occurrence) {
-                *total += w;
-            }
-        }
-        let mut scores = model.intercepts;
-        if norm_squared > 0.0 {
-            let scale = 1.0 / norm_squared.sqrt();
-            for k in 0..Label::COUNT {
-                scores[k] += sum[k] * scale;
-            }
-        }
-        Some(scores)
+    /// The prediction and the `top` features that contributed most to the
+    /// predicted label (positive contributions only, largest first), each with the
+    /// words of the sentence behind its first occurrence. The same as
+    /// [`Classifier::explain_by_stages`], from one pass over the text: the row is
+    /// built from the features the scores came from, and only the words of the
+    /// features named are looked for again.
+    pub fn explain(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
+        let mut evidence = Vec::new();
+        let prediction = self.explain_into(sentence, top, &mut evidence);
+        (prediction, evidence)
     }
 
-    /// The prediction and the `top` features that contributed most to the
-    /// predicted label (positive contributions only, largest first).
-    pub fn explain(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
-        // The prediction comes from the one-pass path, like `predict`'s, so that
-        // every output format prints the same probabilities to the last digit; the
-        // evidence needs the words behind each feature, which only the slow path
-        // keeps, so the sentence is read twice here (JSON output, not the hot path).
-        let prediction = self.predict(sentence);
-        let k = prediction.label.index();
-        let mut words: BTreeMap<u32, String> = BTreeMap::new();
-        for (id, word) in self
-            .featurizer
-            .featurize_with_origins(sentence, &mut self.row)
-        {
-            words.entry(id).or_insert(word);
+    /// [`Classifier::explain`] into `evidence`, whose strings are reused: what a
+    /// loop over many sentences calls, so that it allocates nothing once warm.
+    pub fn explain_into(
+        &mut self,
+        sentence: &str,
+        top: usize,
+        evidence: &mut Vec<Evidence>,
+    ) -> Prediction {
+        let Some(scores) = self.one_pass.scores_keeping_words(sentence) else {
+            self.handed_over += 1;
+            self.featurizer.featurize(sentence, &mut self.row);
+            let prediction = prediction_of(self.model.scores(&self.row));
+            self.stage_evidence(sentence, prediction.label, top, evidence);
+            return prediction;
+        };
+        let prediction = prediction_of(scores);
+        if top == 0 {
+            evidence.clear();
+            return prediction;
         }
-        let mut evidence: Vec<Evidence> = self
-            .row
-            .indices
-            .iter()
-            .zip(&self.row.values)
-            .map(|(&id, &value)| Evidence {
-                stem: self.model.space.terms()[id as usize].clone(),
-                word: words.get(&id).cloned().unwrap_or_default(),
-                weight: value * self.model.weights_of(id)[k],
-            })
-            .filter(|e| e.weight > 0.0)
-            .collect();
-        evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.stem.cmp(&b.stem)));
-        evidence.truncate(top);
+        let one_pass = &mut self.one_pass;
+        one_pass.sort_distinct();
+        let space = &self.model.space;
+        space.row_of_counts(
+            one_pass.counted_features(),
+            |id| one_pass.idf(id),
+            &mut self.row,
+        );
+        let label = prediction.label;
+        strongest(
+            &self.row,
+            |id| one_pass.weight(id, label),
+            top,
+            &mut self.strongest,
+        );
+        set_evidence(evidence, &self.strongest, space.terms(), |id, words| {
+            one_pass.words(sentence, id, words)
+        });
+        prediction
+    }
+
+    /// [`Classifier::explain`] stage by stage: the features and the words behind
+    /// them from the featurizer, which keeps every word (the reference the
+    /// one-pass explanation is held to; slower). The prediction still comes from
+    /// the one-pass path, so that both print the same probabilities.
+    pub fn explain_by_stages(&mut self, sentence: &str, top: usize) -> (Prediction, Vec<Evidence>) {
+        let prediction = self.predict(sentence);
+        let mut evidence = Vec::new();
+        self.stage_evidence(sentence, prediction.label, top, &mut evidence);
         (prediction, evidence)
+    }
+
+    fn stage_evidence(
+        &mut self,
+        sentence: &str,
+        label: Label,
+        top: usize,
+        evidence: &mut Vec<Evidence>,
+    ) {
+        let origins = self
+            .featurizer
+            .featurize_with_origins(sentence, &mut self.row);
+        let k = label.index();
+        let model = self.model;
+        strongest(
+            &self.row,
+            |id| model.weights_of(id)[k],
+            top,
+            &mut self.strongest,
+        );
+        set_evidence(
+            evidence,
+            &self.strongest,
+            model.space.terms(),
+            |id, words| {
+                if let Some((_, first)) = origins.iter().find(|(feature, _)| *feature == id) {
+                    words.push_str(first);
+                }
+            },
+        );
+    }
+}
+
+/// Makes `evidence` one entry per `(id, contribution)` of `strongest`, named after
+/// `terms`, with the words `words` appends; the strings already there are reused.
+fn set_evidence(
+    evidence: &mut Vec<Evidence>,
+    strongest: &[(u32, f64)],
+    terms: &[String],
+    mut words: impl FnMut(u32, &mut String),
+) {
+    evidence.truncate(strongest.len());
+    for (k, &(id, weight)) in strongest.iter().enumerate() {
+        if k == evidence.len() {
+            evidence.push(Evidence {
+                stem: String::new(),
+                word: String::new(),
+                weight,
+            });
+        }
+        let entry = &mut evidence[k];
+        entry.stem.clear();
+        entry.stem.push_str(&terms[id as usize]);
+        entry.word.clear();
+        words(id, &mut entry.word);
+        entry.weight = weight;
     }
 }
 
@@ -761,30 +796,6 @@ mod tests {
             tuning: None,
         };
         Model::new(space, weights, [0.1, 0.0, -0.1, 0.2, 0.0], training).unwrap()
-    }
-
-    #[test]
-    fn counts_survive_the_generation_wrapping_around() {
-        let model = model();
-        let mut fresh = model.classifier();
-        let mut old = model.classifier();
-        // Every slot stamped by an old sentence with the generation that will come
-        // round again just after the wrap, with a count of its own: without the
-        // reset, the second sentence below would take those counts for its own.
-        for slot in &mut old.slots {
-            slot.generation = 1;
-            slot.count = 5;
-        }
-        old.generation = u32::MAX - 1;
-        for sentence in [
-            "Moscou exige",
-            "Paris refuse, Paris refuse encore",
-            "Moscou exige",
-        ] {
-            let expected = fresh.scores(sentence);
-            assert_eq!(old.scores(sentence), expected, "{sentence}");
-        }
-        assert!(old.generation < 10);
     }
 
     #[test]
@@ -829,6 +840,29 @@ mod tests {
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{p:?}");
             assert!(p[argmax(&scores).index()] >= p.iter().copied().fold(0.0, f64::max));
         }
+    }
+
+    #[test]
+    fn each_format_keeps_the_feature_settings_in_its_own_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        model().save(&path).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let load = |json: &serde_json::Value| {
+            Model::from_json(Path::new("m.json"), &serde_json::to_vec(json).unwrap())
+        };
+        assert_eq!(load(&json).unwrap().training().min_count, 1);
+        json["format_version"] = 1.into();
+        let message = load(&json).unwrap_err().to_string();
+        assert!(
+            message.contains("format version 1 has no \"features\""),
+            "{message}"
+        );
+        json["format_version"] = 2.into();
+        json.as_object_mut().unwrap().remove("features");
+        let message = load(&json).unwrap_err().to_string();
+        assert!(message.contains("no \"features\" field"), "{message}");
     }
 
     #[test]

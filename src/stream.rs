@@ -971,6 +971,7 @@ fn render(
     options: &Options,
     out: &mut Vec<u8>,
 ) {
+    let mut evidence = Vec::new();
     for (id, text) in items.iter() {
         match options.output {
             OutputFormat::Label => {
@@ -984,7 +985,7 @@ fn render(
                 let _ = writeln!(out, "{:<8} {:>5.3}  {}", p.label, p.confidence(), text);
             }
             OutputFormat::Jsonl => {
-                let (p, evidence) = classifier.explain(text, options.top);
+                let p = classifier.explain_into(text, options.top, &mut evidence);
                 let record = OutputRecord {
                     id,
                     text,

@@ -411,7 +411,9 @@ impl ScanSink for Emitter<'_> {
     }
 }
 
-fn is_clause_break(b: u8) -> bool {
+/// ASCII punctuation that ends a clause (and so a negation scope): the one list
+/// both labeling paths read, so that they cannot drift apart.
+pub(crate) const fn is_clause_break(b: u8) -> bool {
     matches!(
         b,
         b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'(' | b')' | b'[' | b']'
@@ -450,8 +452,8 @@ pub fn normalize_into(text: &str, out: &mut String) {
     }
 }
 
-/// Normalizes one chunk of a sentence (see `crate::chunks`) into `out` and returns
-/// true; or returns false when the chunk holds a character that NFC could merge
+/// Normalizes one chunk of a sentence (a run of bytes that cannot hold a word
+/// boundary, as the one-pass path cuts them) into `out` and returns true; or returns false when the chunk holds a character that NFC could merge
 /// with a neighbour, where a part of a text normalized alone could differ from the
 /// same part normalized within the whole.
 pub(crate) fn normalize_chunk(text: &str, out: &mut String) -> bool {

@@ -445,7 +445,12 @@ fn with_unlabeled_idf(
         .iter()
         .map(|&df| smoothed_idf(n_docs, df))
         .collect();
-    FeatureSpace::from_parts(space.config().clone(), space.terms().to_vec(), idf)
+    FeatureSpace::from_parts(
+        space.config().clone(),
+        *space.feature_config(),
+        space.terms().to_vec(),
+        idf,
+    )
 }
 
 /// Each record's weight (1 when it has none); every weight must be finite and > 0.

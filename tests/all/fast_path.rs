@@ -201,40 +201,69 @@ fn configs() -> Vec<AnalyzerConfig> {
     ]
 }
 
-/// Every real sentence and random text: where the one-pass path takes a sentence,
-/// its unigram ids and its row equal those of the stage-by-stage path.
+/// Every real sentence and random text: the classifier's rows (the one-pass path
+/// where it takes the sentence) equal those of the stage-by-stage featurizer.
 #[test]
 fn both_paths_find_the_same_features() {
     let real = real_sentences();
     let words: Vec<&str> = real.iter().flat_map(|s| s.split_whitespace()).collect();
     let random = random_sentences(&words, 3000);
-    for config in configs() {
-        let space = space(&real, &config);
-        let mut fast = space.featurizer();
-        let mut slow = space.featurizer();
-        let (mut fast_row, mut slow_row) = (SparseVector::default(), SparseVector::default());
-        let mut handed_over = 0;
+    for (n, config) in configs().into_iter().enumerate() {
+        let model = model_with_weights(space(&real, &config), 3 + n as u64);
+        let mut classifier = model.classifier();
+        let mut stages = model.space().featurizer();
+        let mut expected = SparseVector::default();
         for (k, sentence) in real.iter().chain(&random).enumerate() {
-            let expected = slow.slow_unigram_ids(sentence);
-            match fast.fast_unigram_ids(sentence) {
-                Some(ids) => assert_eq!(ids, expected, "{config:?}: {sentence:?}"),
-                None => {
-                    // Real news text never needs the slow path.
-                    assert!(k >= real.len(), "slow path for {sentence:?}");
-                    handed_over += 1;
-                }
-            }
-            fast.featurize(sentence, &mut fast_row);
-            slow.featurize_with_origins(sentence, &mut slow_row);
-            assert_eq!(fast_row, slow_row, "{config:?}: {sentence:?}");
+            let handed_over = classifier.handed_over();
+            stages.featurize(sentence, &mut expected);
+            assert_eq!(
+                classifier.features(sentence),
+                &expected,
+                "{config:?}: {sentence:?}"
+            );
+            // Real news text never needs the stages.
+            assert!(
+                k >= real.len() || classifier.handed_over() == handed_over,
+                "slow path for {sentence:?}"
+            );
         }
         // The random text holds, rarely, combining accents and other characters NFC
         // could merge: some sentences go the slow way, most do not.
+        let handed_over = classifier.handed_over() as usize;
         assert!(
             handed_over > 0 && handed_over < random.len() / 4,
             "{handed_over} of {} random sentences took the slow path",
             random.len()
         );
+    }
+}
+
+/// The evidence named from one pass over the text is the stage-by-stage
+/// explanation: the same features, contributions to the last bit, and words, on
+/// every real sentence and random text.
+#[test]
+fn both_paths_give_the_same_evidence() {
+    let real = real_sentences();
+    let words: Vec<&str> = real.iter().flat_map(|s| s.split_whitespace()).collect();
+    let random = random_sentences(&words, 1000);
+    // Values and so contributions differ between the weightings; the rest of the
+    // configurations change the terms, which the test above covers.
+    for (n, config) in configs().into_iter().take(2).enumerate() {
+        let model = model_with_weights(space(&real, &config), 11 + n as u64);
+        let mut classifier = model.classifier();
+        let mut reference = model.classifier();
+        let mut named = 0;
+        for (k, sentence) in real.iter().chain(&random).enumerate() {
+            let top = [0, 1, 5, usize::MAX][k % 4];
+            let explained = classifier.explain(sentence, top);
+            assert_eq!(
+                explained,
+                reference.explain_by_stages(sentence, top),
+                "{config:?}: {sentence:?}"
+            );
+            named += explained.1.len();
+        }
+        assert!(named > real.len(), "{named} features named");
     }
 }
 

@@ -76,6 +76,34 @@ fn explanations_name_stems_and_words_of_the_sentence() {
     assert!(evidence.iter().all(|e| e.weight > 0.0));
 }
 
+/// The evidence `classify` prints comes from one pass over the text: on the
+/// fixture, the test data and the v1 model, it is the stage-by-stage explanation
+/// to the last bit.
+#[test]
+fn explanations_from_one_pass_equal_those_of_the_stages() {
+    let fixtures = root().join("tests/fixtures");
+    let models = [
+        fixture_model(),
+        Model::load(&fixtures.join("model-v1.json")).unwrap(),
+    ];
+    let data = Dataset::load(&[fixture(), root().join("data/test")]).unwrap();
+    for model in &models {
+        let (mut one_pass, mut stages) = (model.classifier(), model.classifier());
+        let mut named = 0;
+        for record in data.records() {
+            let explained = one_pass.explain(&record.text, 5);
+            assert_eq!(
+                explained,
+                stages.explain_by_stages(&record.text, 5),
+                "{}",
+                record.id
+            );
+            named += explained.1.len();
+        }
+        assert!(named > data.len(), "{named} features named");
+    }
+}
+
 #[test]
 fn training_twice_gives_byte_identical_files_and_round_trips() {
     let dir = tempfile::tempdir().unwrap();
@@ -103,6 +131,7 @@ fn training_twice_gives_byte_identical_files_and_round_trips() {
         "crate_version",
         "labels",
         "analyzer",
+        "features",
         "vocabulary",
         "weights",
         "intercepts",
@@ -137,7 +166,11 @@ fn bad_model_files_are_named_errors() {
         ),
         (
             "future.json",
-            text.replacen("\"format_version\":1", "\"format_version\":99", 1),
+            text.replacen(
+                &format!("\"format_version\":{}", demarche::model::FORMAT_VERSION),
+                "\"format_version\":99",
+                1,
+            ),
             "version 99 is not supported",
         ),
         (
@@ -278,4 +311,44 @@ fn a_committed_format_1_model_loads_and_predicts_as_when_it_was_written() {
         checked += 1;
     }
     assert_eq!(checked, 50);
+}
+
+/// A format-1 model saved again is the committed format-2 file, byte for byte: the
+/// only change of version 2 is where the feature settings are kept. And the
+/// format-2 file predicts what the format-1 file predicted.
+#[test]
+fn a_format_1_model_saved_again_is_the_committed_format_2_file() {
+    let fixtures = common::root().join("tests/fixtures");
+    let v1 = Model::load(&fixtures.join("model-v1.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("model.json");
+    v1.save(&saved).unwrap();
+    let committed = fs::read(fixtures.join("model-v2.json")).unwrap();
+    assert!(
+        fs::read(&saved).unwrap() == committed,
+        "{} differs",
+        saved.display()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&committed).unwrap();
+    assert_eq!(json["format_version"], 2);
+    assert_eq!(
+        json["features"],
+        serde_json::json!({"ngrams": 2, "weighting": "tfidf", "min_count": 1})
+    );
+    assert!(json["analyzer"].get("ngrams").is_none());
+    assert!(json["training"].get("min_count").is_none());
+    let v2 = Model::load(&fixtures.join("model-v2.json")).unwrap();
+    assert_eq!(v2.space().feature_config(), v1.space().feature_config());
+    assert_eq!(v2.config(), v1.config());
+    assert_eq!(v2.training(), v1.training());
+    let (mut old, mut new) = (v1.classifier(), v2.classifier());
+    let data = Dataset::load(&[fixture()]).unwrap();
+    for record in data.records() {
+        assert_eq!(
+            old.predict(&record.text),
+            new.predict(&record.text),
+            "{}",
+            record.id
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! The one-pass front end of the featurizer: raw sentence bytes → the unigram
+//! The front end of the one-pass scorer: raw sentence bytes → the unigram
 //! feature id of every token, through a cache from raw chunks of text to what the
 //! normalize → tokenize → stem → look-up stages make of them.
 //!
@@ -8,8 +8,8 @@
 //! tokens of a sentence are the tokens of its chunks laid end to end, and each
 //! distinct chunk goes through the slow stages once. Only two things run across
 //! chunks: the negation scope, driven here by the tokenizer's own state machine
-//! over roles cached with each token, and the bigrams, built by the caller from
-//! consecutive ids.
+//! over roles cached with each token, and the bigrams, built by the feature space
+//! from consecutive ids.
 //!
 //! A chunk holding a character that NFC could merge with a neighbour (a combining
 //! accent, say) is cached as such, and its sentence takes the slow path: the
@@ -20,9 +20,10 @@
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 
+use super::flat::FlatMap;
+use crate::analyze::{pack_short, stem_word, SHORT_KEY_BYTES};
 use crate::features::{FeatureSpace, ABSENT};
-use crate::flat::FlatMap;
-use crate::tokenize::{normalize_chunk, scan, Negation, NegationRole, ScanSink};
+use crate::tokenize::{is_clause_break, normalize_chunk, scan, Negation, NegationRole, ScanSink};
 
 /// One token of a chunk, or a clause break inside it (`«`, `—`, …).
 #[derive(Debug, Clone, Copy)]
@@ -112,10 +113,6 @@ const MAX_CACHED_CHUNKS: usize = 1 << 18;
 /// no spaces) hold gigabytes.
 const MAX_CACHED_BYTES: usize = 1 << 24;
 
-/// Longest chunk packed into a `u128` key (the last byte holds the length): a
-/// lookup then compares two machine words, with no pointer to follow.
-const SHORT: usize = 15;
-
 /// Byte classes of the sentence scan.
 const SEPARATOR: u8 = 0;
 const BREAK: u8 = 1;
@@ -129,10 +126,7 @@ static BYTE_CLASS: [u8; 256] = {
         let c = b as u8;
         table[b] = if c.is_ascii_alphanumeric() || c == b'-' || c == b'\'' || c == b'`' {
             CHUNK
-        } else if matches!(
-            c,
-            b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"' | b'(' | b')' | b'[' | b']'
-        ) {
+        } else if is_clause_break(c) {
             BREAK
         } else {
             SEPARATOR
@@ -141,33 +135,6 @@ static BYTE_CLASS: [u8; 256] = {
     }
     table
 };
-
-/// The key of a chunk of at most [`SHORT`] bytes: its bytes in order, then zeros,
-/// and its length in the last byte, read with overlapping loads rather than copied
-/// byte by byte into a buffer (a copy the processor cannot forward to the loads
-/// that follow, which stalled every lookup).
-#[inline]
-fn pack(chunk: &[u8]) -> u128 {
-    let n = chunk.len();
-    debug_assert!(n <= SHORT);
-    let word = |at: usize| u64::from_le_bytes(chunk[at..at + 8].try_into().unwrap());
-    let half = |at: usize| u64::from(u32::from_le_bytes(chunk[at..at + 4].try_into().unwrap()));
-    let (low, high) = if n >= 8 {
-        // The last 8 bytes, shifted so that byte 8 of the chunk lands in byte 0.
-        let tail = word(n - 8).checked_shr(8 * (16 - n) as u32).unwrap_or(0);
-        (word(0), tail)
-    } else if n >= 4 {
-        let tail = half(n - 4).checked_shr(8 * (8 - n) as u32).unwrap_or(0);
-        (half(0) | tail << 32, 0)
-    } else {
-        let mut low = 0u64;
-        for (k, &b) in chunk.iter().enumerate() {
-            low |= u64::from(b) << (8 * k);
-        }
-        (low, 0)
-    };
-    u128::from(low) | u128::from(high) << 64 | (n as u128) << 120
-}
 
 /// The chunk bytes of a sentence as bits, 64 bytes a word, into `out`. Built
 /// sixteen bytes at a time, they replace a load, a table look-up and a branch per
@@ -255,9 +222,17 @@ fn chunk_bits16_sse2(block: &[u8; 16]) -> u16 {
     _mm_movemask_epi8(chunk) as u16
 }
 
-/// The chunk → units cache of one featurizer (one per thread).
-pub(crate) struct ChunkCache {
-    /// Keys are [`pack`]ed as two `u64`, not a `u128`, whose 16-byte alignment
+/// Where a token's chunk lies in its sentence, in bytes: enough to find its word
+/// again, for the few tokens an explanation names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    pub(super) start: u32,
+    pub(super) end: u32,
+}
+
+/// The chunk → units cache of one classifier (one per thread).
+pub(super) struct ChunkCache {
+    /// Keys are [`pack_short`]ed as two `u64`, not a `u128`, whose 16-byte alignment
     /// would pad every entry to 48 bytes.
     short: FlatMap<[u64; 2], Entry>,
     long: FxHashMap<Box<[u8]>, Entry>,
@@ -277,7 +252,7 @@ pub(crate) struct ChunkCache {
 }
 
 impl ChunkCache {
-    pub(crate) fn new(negation: Negation) -> Self {
+    pub(super) fn new(negation: Negation) -> Self {
         ChunkCache {
             limit: MAX_CACHED_CHUNKS,
             bytes: 0,
@@ -293,15 +268,16 @@ impl ChunkCache {
     }
 
     /// Calls `emit` with the unigram feature id of every token of `sentence`, in
-    /// order ([`ABSENT`] for a term outside the vocabulary), and returns true; or
+    /// order ([`ABSENT`] for a term outside the vocabulary), and the byte range of
+    /// the chunk it comes from, and returns true; or
     /// returns false, part way, when the sentence needs the slow path, in which
     /// case what was emitted must be thrown away.
     #[inline]
-    pub(crate) fn for_each_unigram(
+    pub(super) fn for_each_unigram(
         &mut self,
         space: &FeatureSpace,
         sentence: &str,
-        mut emit: impl FnMut(u32),
+        mut emit: impl FnMut(u32, Span),
     ) -> bool {
         let bytes = sentence.as_bytes();
         let mut bits = std::mem::take(&mut self.bits);
@@ -317,7 +293,7 @@ impl ChunkCache {
         space: &FeatureSpace,
         bytes: &[u8],
         bits: &[u64],
-        emit: &mut impl FnMut(u32),
+        emit: &mut impl FnMut(u32, Span),
     ) -> bool {
         let mut negation = self.negation;
         // Chunk boundaries, in byte order, where a chunk bit turns on or off: each
@@ -332,7 +308,7 @@ impl ChunkCache {
                 turns &= turns - 1;
                 let at = w * 64 + bit as usize;
                 if chunk >> bit & 1 == 0 {
-                    if !self.emit_chunk(space, &bytes[start..at], &mut negation, emit) {
+                    if !self.emit_chunk(space, bytes, start..at, &mut negation, emit) {
                         return false;
                     }
                     end = at;
@@ -351,7 +327,7 @@ impl ChunkCache {
             }
         }
         // A chunk running to the end of the last word has not turned off.
-        if carry == 1 && !self.emit_chunk(space, &bytes[start..], &mut negation, emit) {
+        if carry == 1 && !self.emit_chunk(space, bytes, start..bytes.len(), &mut negation, emit) {
             return false;
         }
         true
@@ -362,15 +338,20 @@ impl ChunkCache {
     fn emit_chunk(
         &mut self,
         space: &FeatureSpace,
-        chunk: &[u8],
+        bytes: &[u8],
+        range: std::ops::Range<usize>,
         negation: &mut Negation,
-        emit: &mut impl FnMut(u32),
+        emit: &mut impl FnMut(u32, Span),
     ) -> bool {
-        let entry = self.lookup(space, chunk);
+        let span = Span {
+            start: range.start as u32,
+            end: range.end as u32,
+        };
+        let entry = self.lookup(space, &bytes[range]);
         // Tokens first and apart: a jump table here mispredicted.
         if entry.kind() == Entry::TOKEN {
             let negated = negation.step(entry.role());
-            emit(entry.id(negated));
+            emit(entry.id(negated), span);
         } else if entry.kind() == Entry::BREAK {
             negation.clause_break();
         } else if entry.kind() == Entry::UNITS {
@@ -379,7 +360,7 @@ impl ChunkCache {
                     negation.clause_break();
                 } else {
                     let negated = negation.step(unit.role);
-                    emit(unit.ids[negated as usize]);
+                    emit(unit.ids[negated as usize], span);
                 }
             }
         } else {
@@ -390,8 +371,8 @@ impl ChunkCache {
 
     #[inline(always)]
     fn lookup(&mut self, space: &FeatureSpace, chunk: &[u8]) -> Entry {
-        if chunk.len() <= SHORT {
-            let key = pack(chunk);
+        if chunk.len() <= SHORT_KEY_BYTES {
+            let key = pack_short(chunk);
             let key = [key as u64, (key >> 64) as u64];
             if let Some(entry) = self.short.get(&key) {
                 return entry;
@@ -468,8 +449,7 @@ impl ScanSink for Builder<'_> {
         let ids = match self.words.get(word) {
             Some(&ids) => ids,
             None => {
-                let stem =
-                    crate::analyze::stem_word(self.stemmer, &self.space.config().verb_folds, word);
+                let stem = stem_word(self.stemmer, &self.space.config().verb_folds, word);
                 let ids = self.space.stem_ids(&stem);
                 *self.bytes += word.len();
                 self.words.insert(word.into(), ids);
@@ -496,6 +476,16 @@ impl ScanSink for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The unigram ids of `text` stage by stage: analyzer, then vocabulary.
+    fn stage_unigram_ids(space: &FeatureSpace, text: &str) -> Vec<u32> {
+        let mut analyzer = crate::analyze::Analyzer::new(space.config()).unwrap();
+        let terms = analyzer.analyze(text).to_vec();
+        terms
+            .iter()
+            .map(|t| space.stem_ids(analyzer.stem(t.stem))[t.negated as usize])
+            .collect()
+    }
 
     /// The chunk bit of every byte, one byte at a time: what the SIMD code must give.
     fn reference_bits(bytes: &[u8]) -> Vec<u64> {
@@ -568,8 +558,8 @@ mod tests {
         tight.limit = 3;
         for _ in 0..3 {
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            assert!(roomy.for_each_unigram(&space, text, |id| a.push(id)));
-            assert!(tight.for_each_unigram(&space, text, |id| b.push(id)));
+            assert!(roomy.for_each_unigram(&space, text, |id, _| a.push(id)));
+            assert!(tight.for_each_unigram(&space, text, |id, _| b.push(id)));
             assert_eq!(a, b);
             assert!(a.iter().all(|&id| id != ABSENT));
             assert!(tight.short.len() + tight.long.len() <= 3);
@@ -609,11 +599,10 @@ mod tests {
         ];
         for text in &texts {
             let space = FeatureSpace::learn(&config, [text.as_str(), text.as_str()], 1).unwrap();
-            let mut featurizer = space.featurizer();
-            let slow = featurizer.slow_unigram_ids(text);
+            let slow = stage_unigram_ids(&space, text);
             let mut cache = ChunkCache::new(Negation::new(true, config.negation_window));
             let mut fast = Vec::new();
-            assert!(cache.for_each_unigram(&space, text, |id| fast.push(id)));
+            assert!(cache.for_each_unigram(&space, text, |id, _| fast.push(id)));
             assert_eq!(fast, slow, "{text}");
             assert!(fast.iter().all(|&id| id != ABSENT));
         }
@@ -656,16 +645,5 @@ mod tests {
         assert_eq!(units.kind(), Entry::UNITS);
         assert_eq!(units.span(), 123_456..123_459);
         assert!(Entry::units(0, 1 << 16).is_none());
-    }
-
-    #[test]
-    fn packed_keys_hold_the_bytes_and_the_length() {
-        let text = b"abcdefghijklmnopq";
-        for n in 0..=SHORT {
-            let mut expected = [0u8; 16];
-            expected[..n].copy_from_slice(&text[..n]);
-            expected[SHORT] = n as u8;
-            assert_eq!(pack(&text[..n]), u128::from_le_bytes(expected), "{n}");
-        }
     }
 }
