@@ -15,7 +15,7 @@
 //! accent, say) is cached as such, and its sentence takes the slow path: the
 //! equivalence of the two paths rests on normalization acting character by
 //! character, which is what the tokenizer does for every other text. The tests in
-//! `tests/fast_path.rs` compare both paths on the data set and on random text.
+//! `tests/all/fast_path.rs` compare both paths on the data set and on random text.
 
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
