@@ -6,7 +6,7 @@
 //! `cargo run --release --example ablation [-- VARIANT…]`
 
 use demarche::analyze::Weighting;
-use demarche::dataset::{Dataset, Record};
+use demarche::dataset::{unlabeled_sentences, Dataset, Record};
 use demarche::eval::baseline::{predict_all, score};
 use demarche::eval::metrics::EmptyEvidence;
 use demarche::model::Prediction;
@@ -78,28 +78,8 @@ fn with_frames(text: &str) -> String {
 /// Every sentence of the articles of `../shared/corpora` that have no sentence in
 /// `test`: the unlabeled news the idf variant counts.
 fn unlabeled_news(test: &[&Record]) -> anyhow::Result<UnlabeledText> {
-    #[derive(serde::Deserialize)]
-    struct Article {
-        url: String,
-        text: String,
-    }
-    let held_out: std::collections::HashSet<&str> =
-        test.iter().filter_map(|r| r.source.as_deref()).collect();
-    let mut sentences = Vec::new();
-    for corpus in ["wikinews-fr", "orangesum-politique"] {
-        let path = format!("../shared/corpora/{corpus}/articles.jsonl");
-        let text = std::fs::read_to_string(&path)?;
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let article: Article = serde_json::from_str(line)?;
-            if !held_out.contains(article.url.as_str()) {
-                sentences.extend(
-                    demarche::segment::sentences(&article.text)
-                        .into_iter()
-                        .map(str::to_string),
-                );
-            }
-        }
-    }
+    let held_out = test.iter().filter_map(|r| r.source.clone()).collect();
+    let sentences = unlabeled_sentences(&["../shared/corpora"], &held_out)?;
     eprintln!("{} unlabeled sentences", sentences.len());
     Ok(UnlabeledText(std::sync::Arc::new(sentences)))
 }

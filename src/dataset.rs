@@ -524,3 +524,77 @@ mod tests {
         );
     }
 }
+
+/// Unlabeled text for document frequencies: the `text` of every record of `paths`
+/// (JSONL files, or folders searched for `*.jsonl`; articles or sentences), cut into
+/// sentences by the project's segmenter. A record whose `url` is among `held_out`
+/// (the `source` of a labeled test sentence) is left out, so that no test article
+/// shapes the features. Lines that are not records with a string `text` are errors
+/// naming file and line.
+pub fn unlabeled_sentences(
+    paths: &[impl AsRef<Path>],
+    held_out: &std::collections::HashSet<String>,
+) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Unlabeled {
+        text: String,
+        #[serde(default)]
+        url: Option<String>,
+    }
+    let mut sentences = Vec::new();
+    for path in paths {
+        for file in jsonl_files(path.as_ref())? {
+            for (line, text) in read_lines(&file)? {
+                let record: Unlabeled = serde_json::from_str(&text).map_err(|e| Error::Record {
+                    path: file.clone(),
+                    line,
+                    message: format!("not a record with a string \"text\": {e}"),
+                })?;
+                if record.url.is_some_and(|url| held_out.contains(&url)) {
+                    continue;
+                }
+                sentences.extend(
+                    crate::segment::sentences(&record.text)
+                        .into_iter()
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    Ok(sentences)
+}
+
+#[cfg(test)]
+mod unlabeled_tests {
+    use super::*;
+
+    #[test]
+    fn articles_are_cut_into_sentences_and_held_out_ones_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("articles.jsonl");
+        fs::write(
+            &path,
+            concat!(
+                "{\"url\": \"https://a\", \"text\": \"Paris exige un retrait. Moscou refuse.\"}\n",
+                "{\"url\": \"https://b\", \"text\": \"Berlin propose une médiation.\"}\n",
+                "{\"text\": \"Une phrase sans adresse.\"}\n",
+            ),
+        )
+        .unwrap();
+        let held_out = ["https://b".to_string()].into_iter().collect();
+        let sentences = unlabeled_sentences(&[&path], &held_out).unwrap();
+        assert_eq!(
+            sentences,
+            [
+                "Paris exige un retrait.",
+                "Moscou refuse.",
+                "Une phrase sans adresse."
+            ]
+        );
+        fs::write(&path, "{\"url\": \"https://a\", \"text\": 3}\n").unwrap();
+        let e = unlabeled_sentences(&[&path], &held_out)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("articles.jsonl") && e.contains(":1"), "{e}");
+    }
+}

@@ -58,9 +58,20 @@ pub struct TrainingInfo {
     pub data_files: Vec<String>,
     /// Accuracy on the training sentences.
     pub training_accuracy: f64,
+    /// Unlabeled sentences counted in the document frequencies besides the training
+    /// sentences (`train --idf-text`).
+    #[serde(default, skip_serializing_if = "is_zero_count")]
+    pub idf_text_sentences: usize,
+    /// The files they came from, as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub idf_text_files: Vec<String>,
     /// The hyper-parameter search that chose the settings, if one was run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuning: Option<serde_json::Value>,
+}
+
+fn is_zero_count(n: &usize) -> bool {
+    *n == 0
 }
 
 fn one() -> f64 {
@@ -793,6 +804,8 @@ mod tests {
             data_sha256: String::new(),
             data_files: vec![],
             training_accuracy: 0.0,
+            idf_text_sentences: 0,
+            idf_text_files: Vec::new(),
             tuning: None,
         };
         Model::new(space, weights, [0.1, 0.0, -0.1, 0.2, 0.0], training).unwrap()

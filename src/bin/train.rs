@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use demarche::cli::{BarProgress, TrainingFlags};
-use demarche::dataset::Dataset;
+use demarche::dataset::{unlabeled_sentences, Dataset};
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::check_threads;
-use demarche::train::{train, tune, Candidate, Progress, TuneGrid};
+use demarche::train::{train, tune, Candidate, Progress, TuneGrid, UnlabeledText};
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -30,6 +30,15 @@ struct Args {
     /// --data) by W, e.g. `--weight data/train/constructed=0.3` (repeatable).
     #[arg(long, value_name = "PATH=W", value_parser = parse_weight)]
     weight: Vec<(PathBuf, f64)>,
+    /// Unlabeled news whose sentences count, with the training sentences, in the
+    /// document frequencies of tf-idf: JSONL with a `text` field (articles, cut into
+    /// sentences, or sentences), a file or a folder; repeatable.
+    #[arg(long, value_name = "PATH")]
+    idf_text: Vec<PathBuf>,
+    /// With --idf-text: leave out the articles whose `url` is the `source` of a
+    /// sentence of this labeled data (the test split, say); repeatable.
+    #[arg(long, value_name = "PATH", requires = "idf_text")]
+    idf_held_out: Vec<PathBuf>,
     /// Pick L2 strength (and, if they pay, n-grams, weighting, min count, the weight
     /// of constructed sentences, verb folding) and the none bias by grouped
     /// cross-validation macro-F1, over the real-news articles of the data when it has
@@ -61,6 +70,24 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let mut config = args.training.config();
+    if !args.idf_text.is_empty() {
+        let held_out = if args.idf_held_out.is_empty() {
+            Default::default()
+        } else {
+            Dataset::load(&args.idf_held_out)?
+                .records()
+                .filter_map(|r| r.source.clone())
+                .collect()
+        };
+        let sentences = unlabeled_sentences(&args.idf_text, &held_out)?;
+        if !args.quiet {
+            eprintln!(
+                "train: {} unlabeled sentences for document frequencies",
+                sentences.len()
+            );
+        }
+        config.idf_text = Some(UnlabeledText(std::sync::Arc::new(sentences)));
+    }
     if !args.quiet && args.tune {
         eprintln!(
             "train: {} sentences, {} groups from {} file(s); tuning by grouped {}-fold cross-validation on {} thread(s)…",
@@ -123,6 +150,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     if let Some(result) = &tuning {
         model.training_mut().tuning = Some(result.to_json());
     }
+    model.training_mut().idf_text_files = args
+        .idf_text
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     model.save(&args.out)?;
     let convergence = model.training().convergence.clone();
     if let Some(c) = convergence.as_ref().filter(|c| !c.converged) {

@@ -402,6 +402,8 @@ impl Prepared {
             data_sha256: fingerprint(records.iter().copied()),
             data_files: data_files.to_vec(),
             training_accuracy: 0.0,
+            idf_text_sentences: config.idf_text.as_ref().map_or(0, |t| t.0.len()),
+            idf_text_files: Vec::new(),
             tuning: None,
         };
         let mut model = Model::new(self.space.clone(), weights_flat, intercepts, info)?;

@@ -829,3 +829,58 @@ fn rust_version_covers_the_locked_dependencies() {
     }
     assert!(checked > 20, "only {checked} locked crates listed");
 }
+
+#[test]
+fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plain = trained_model(d);
+    let articles = write(
+        d,
+        "articles.jsonl",
+        concat!(
+            "{\"url\": \"https://kept\", \"text\": \"Le ministre exige un cessez-le-feu. Il refuse de céder.\"}\n",
+            "{\"url\": \"https://held\", \"text\": \"Un article du test.\"}\n",
+        ),
+    );
+    let held = write(
+        d,
+        "held.jsonl",
+        "{\"id\":\"t-1\",\"text\":\"Un article du test.\",\"label\":\"none\",\"source\":\"https://held\"}\n",
+    );
+    let model = d.join("idf.json");
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&model)
+        .args(["--l2", "0.01", "--min-count", "1", "--quiet", "--idf-text"])
+        .arg(&articles)
+        .arg("--idf-held-out")
+        .arg(&held));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (plain, with) = (read(&plain), read(&model));
+    // Two sentences of the kept article, none of the held-out one.
+    assert_eq!(with["training"]["idf_text_sentences"], 2);
+    assert!(with["training"]["idf_text_files"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("articles.jsonl"));
+    assert!(plain["training"].get("idf_text_sentences").is_none());
+    // Same vocabulary, other idf values.
+    assert_eq!(with["vocabulary"], plain["vocabulary"]);
+    assert_ne!(with["idf"], plain["idf"]);
+    // A line that is not a record is an error naming it.
+    let bad = write(d, "bad.jsonl", "pas du JSON\n");
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(d.join("bad-model.json"))
+        .arg("--idf-text")
+        .arg(&bad));
+    assert_fails_with(&o, &["bad.jsonl:1"]);
+}

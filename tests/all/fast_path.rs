@@ -286,6 +286,8 @@ fn model_with_weights(space: FeatureSpace, seed: u64) -> Model {
         data_sha256: String::new(),
         data_files: vec![],
         training_accuracy: 0.0,
+        idf_text_sentences: 0,
+        idf_text_files: Vec::new(),
         tuning: None,
     };
     Model::new(space, weights, intercepts, training).unwrap()
