@@ -174,6 +174,14 @@ fn main() -> anyhow::Result<()> {
             with(&|c| c.idf_text = Some(unlabeled.clone())),
             false,
         ),
+        (
+            "idf from unlabeled news, min count 1",
+            with(&|c| {
+                c.idf_text = Some(unlabeled.clone());
+                c.min_count = 1;
+            }),
+            false,
+        ),
     ];
     println!("| variant | real CV macro-F1 | + none bias (CV-chosen) | real test macro-F1 | real test, with that bias | acts decided by an empty word (real test) |");
     println!("|---|---:|---:|---:|---:|---:|");
