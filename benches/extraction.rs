@@ -42,8 +42,8 @@ fn bench(c: &mut Criterion) {
     let config = TrainConfig::default();
     let space = FeatureSpace::learn(
         &config.analyzer,
+        &config.features,
         data.records().map(|r| r.text.as_str()),
-        config.min_count,
     )
     .expect("feature space");
     let corpora = [

@@ -159,14 +159,14 @@ fn main() -> anyhow::Result<()> {
         ),
         ("l2 0.003", with(&|c| c.l2 = 0.003), false),
         ("l2 0.03", with(&|c| c.l2 = 0.03), false),
-        ("min count 1", with(&|c| c.min_count = 1), false),
-        ("min count 3", with(&|c| c.min_count = 3), false),
+        ("min count 1", with(&|c| c.features.min_count = 1), false),
+        ("min count 3", with(&|c| c.features.min_count = 3), false),
         (
             "binary",
-            with(&|c| c.analyzer.weighting = Weighting::Binary),
+            with(&|c| c.features.weighting = Weighting::Binary),
             false,
         ),
-        ("unigrams", with(&|c| c.analyzer.ngrams = 1), false),
+        ("unigrams", with(&|c| c.features.ngrams = 1), false),
         ("acts weighted 3", base.clone(), false),
         ("frame markers", base.clone(), false),
         (

@@ -56,17 +56,6 @@ pub struct AnalyzerConfig {
     pub negation: bool,
     /// Tokens after the closing `pas`/`jamais`… that stay in scope.
     pub negation_window: u32,
-    /// Training's choice of n-grams (1: stems only; 2: stems and pairs of adjacent
-    /// stems). A feature setting, which the analyzer does not read: training hands
-    /// it to the [`FeatureConfig`](crate::features::FeatureConfig) of the space it
-    /// learns, which the features read and the model file keeps (from format 2 on,
-    /// not in this section). It stays here, with `weighting`, as the field
-    /// `TrainConfig` users set; a loaded model's copy is its feature config's.
-    #[serde(default = "default_ngrams", skip_serializing)]
-    pub ngrams: u8,
-    /// Training's choice of feature values; see `ngrams`.
-    #[serde(default = "default_weighting", skip_serializing)]
-    pub weighting: Weighting,
     /// Third-person plural verb forms and the singular form whose stem they take
     /// (`proposent` → `propose`): French Snowball leaves these plurals whole or cuts
     /// them short (`réclament` → `recl`), so « les États-Unis proposent » and
@@ -82,23 +71,12 @@ impl Default for AnalyzerConfig {
             stemmer: STEMMER_NAME.to_string(),
             negation: true,
             negation_window: DEFAULT_NEGATION_WINDOW,
-            ngrams: 2,
-            // Chosen by `train --tune` (grouped cross-validation on data/train).
-            weighting: Weighting::Tfidf,
             verb_folds: BTreeMap::new(),
         }
     }
 }
 
 const STEMMER_NAME: &str = "snowball-french";
-
-fn default_ngrams() -> u8 {
-    AnalyzerConfig::default().ngrams
-}
-
-fn default_weighting() -> Weighting {
-    AnalyzerConfig::default().weighting
-}
 
 impl AnalyzerConfig {
     /// Checks that the configuration can be used.

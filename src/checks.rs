@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use crate::dataset::{parse_record, Record};
-use crate::features::SparseVector;
+use crate::features::{FeatureConfig, SparseVector};
 use crate::label::Label;
 use crate::model::{Model, Prediction};
 use crate::stream::{for_each_line, LineSink};
@@ -52,7 +52,10 @@ pub fn small_model() -> &'static Model {
             .collect();
         let refs: Vec<&Record> = records.iter().collect();
         let config = TrainConfig {
-            min_count: 1,
+            features: FeatureConfig {
+                min_count: 1,
+                ..FeatureConfig::default()
+            },
             l2: 0.01,
             ..TrainConfig::default()
         };

@@ -55,9 +55,9 @@ impl TrainingFlags {
     pub fn config(&self) -> TrainConfig {
         let base = TrainConfig::default();
         let mut config = base.clone();
-        config.analyzer.ngrams = self.ngrams.unwrap_or(base.analyzer.ngrams);
-        config.analyzer.weighting = self.weighting.unwrap_or(base.analyzer.weighting);
-        config.min_count = self.min_count.unwrap_or(base.min_count);
+        config.features.ngrams = self.ngrams.unwrap_or(base.features.ngrams);
+        config.features.weighting = self.weighting.unwrap_or(base.features.weighting);
+        config.features.min_count = self.min_count.unwrap_or(base.features.min_count);
         config.l2 = self.l2.unwrap_or(base.l2);
         config.max_iterations = self.max_iterations.unwrap_or(base.max_iterations);
         config.solver = self.solver.unwrap_or(base.solver);
@@ -179,9 +179,9 @@ mod tests {
         let d = TrainConfig::default();
         let expected = [
             ("l2", d.l2.to_string()),
-            ("min_count", d.min_count.to_string()),
-            ("ngrams", d.analyzer.ngrams.to_string()),
-            ("weighting", d.analyzer.weighting.to_string()),
+            ("min_count", d.features.min_count.to_string()),
+            ("ngrams", d.features.ngrams.to_string()),
+            ("weighting", d.features.weighting.to_string()),
             ("max_iterations", d.max_iterations.to_string()),
             ("solver", d.solver.to_string()),
             ("fold_verbs", d.fold_verbs.to_string()),

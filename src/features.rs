@@ -60,17 +60,18 @@ pub struct FeatureConfig {
     pub min_count: usize,
 }
 
-impl FeatureConfig {
-    /// The settings training asks for: the n-grams and weighting its analyzer
-    /// configuration carries (see [`AnalyzerConfig::ngrams`]), and its minimum count.
-    pub fn of_training(analyzer: &AnalyzerConfig, min_count: usize) -> Self {
+impl Default for FeatureConfig {
+    fn default() -> Self {
         FeatureConfig {
-            ngrams: analyzer.ngrams,
-            weighting: analyzer.weighting,
-            min_count,
+            ngrams: 2,
+            // Chosen by `train --tune` (grouped cross-validation on data/train).
+            weighting: Weighting::Tfidf,
+            min_count: 2,
         }
     }
+}
 
+impl FeatureConfig {
     /// Checks that the configuration can be used.
     pub fn validate(&self) -> Result<()> {
         if !(1..=2).contains(&self.ngrams) {
@@ -108,15 +109,14 @@ pub struct FeatureSpace {
 }
 
 impl FeatureSpace {
-    /// Learns the vocabulary of `sentences`: every term found in at least
-    /// `min_count` sentences, with the n-grams and weighting `config` carries
-    /// ([`FeatureConfig::of_training`]).
+    /// Learns the vocabulary of `sentences`, analyzed by `config`: every term of
+    /// `features`' n-grams found in at least `features.min_count` sentences.
     pub fn learn<'a>(
         config: &AnalyzerConfig,
+        features: &FeatureConfig,
         sentences: impl IntoIterator<Item = &'a str>,
-        min_count: usize,
     ) -> Result<Self> {
-        let features = FeatureConfig::of_training(config, min_count);
+        let features = *features;
         features.validate()?;
         let mut analyzer = Analyzer::new(config)?;
         let mut document_frequency: BTreeMap<String, usize> = BTreeMap::new();
@@ -136,7 +136,7 @@ impl FeatureSpace {
                 *document_frequency.entry(term).or_insert(0) += 1;
             }
         }
-        let min_count = min_count.max(1);
+        let min_count = features.min_count.max(1);
         let (terms, idf): (Vec<String>, Vec<f64>) = document_frequency
             .into_iter()
             .filter(|&(_, df)| df >= min_count)
@@ -148,17 +148,13 @@ impl FeatureSpace {
     /// Rebuilds a feature space from saved parts; checks that terms are sorted and
     /// distinct and that there is one idf per term.
     pub fn from_parts(
-        mut config: AnalyzerConfig,
+        config: AnalyzerConfig,
         features: FeatureConfig,
         terms: Vec<String>,
         idf: Vec<f64>,
     ) -> Result<Self> {
         config.validate()?;
         features.validate()?;
-        // The copies training's configuration carries, made to tell the truth for
-        // whoever reads them from the model (see `AnalyzerConfig::ngrams`).
-        config.ngrams = features.ngrams;
-        config.weighting = features.weighting;
         if idf.len() != terms.len() {
             return Err(Error::Config(format!(
                 "{} terms but {} idf values",
@@ -442,11 +438,17 @@ mod tests {
     use super::*;
 
     fn space(sentences: &[&str], min_count: usize, weighting: Weighting) -> FeatureSpace {
-        let config = AnalyzerConfig {
+        let features = FeatureConfig {
+            ngrams: 2,
             weighting,
-            ..AnalyzerConfig::default()
+            min_count,
         };
-        FeatureSpace::learn(&config, sentences.iter().copied(), min_count).unwrap()
+        FeatureSpace::learn(
+            &AnalyzerConfig::default(),
+            &features,
+            sentences.iter().copied(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -522,7 +524,10 @@ mod tests {
     #[test]
     fn corrupt_parts_are_refused() {
         let c = AnalyzerConfig::default();
-        let f = FeatureConfig::of_training(&c, 1);
+        let f = FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        };
         let parts = |terms: &[&str], idf: &[f64]| {
             let terms = terms.iter().map(|t| t.to_string()).collect();
             FeatureSpace::from_parts(c.clone(), f, terms, idf.to_vec())
@@ -536,35 +541,35 @@ mod tests {
     }
 
     #[test]
-    fn the_feature_settings_come_from_training_and_win_over_the_analyzer_copies() {
-        let unigrams = AnalyzerConfig {
-            ngrams: 1,
-            weighting: Weighting::Binary,
-            ..AnalyzerConfig::default()
-        };
-        let s = FeatureSpace::learn(&unigrams, ["Moscou exige", "Moscou exige"], 2).unwrap();
-        let expected = FeatureConfig {
+    fn the_feature_config_decides_the_terms_and_values() {
+        let unigrams = FeatureConfig {
             ngrams: 1,
             weighting: Weighting::Binary,
             min_count: 2,
         };
-        assert_eq!(*s.feature_config(), expected);
+        let analyzer = AnalyzerConfig::default();
+        let s =
+            FeatureSpace::learn(&analyzer, &unigrams, ["Moscou exige", "Moscou exige"]).unwrap();
+        assert_eq!(*s.feature_config(), unigrams);
         assert_eq!(s.terms(), ["exig", "moscou"]);
-        let saved = FeatureSpace::from_parts(
-            AnalyzerConfig::default(),
-            expected,
-            s.terms().to_vec(),
-            s.idf().to_vec(),
-        )
-        .unwrap();
-        assert_eq!(
-            (saved.config().ngrams, saved.config().weighting),
-            (1, Weighting::Binary)
-        );
-        let trigrams = AnalyzerConfig {
+        let mut row = SparseVector::default();
+        s.featurizer().featurize("Moscou exige exige", &mut row);
+        // Binary: "exig" twice counts as once, so both values are equal.
+        assert_eq!(row.values.len(), 2);
+        assert!(row.values.iter().all(|v| (v - 0.5f64.sqrt()).abs() < 1e-12));
+        let trigrams = FeatureConfig {
             ngrams: 3,
-            ..AnalyzerConfig::default()
+            ..FeatureConfig::default()
         };
-        assert!(FeatureSpace::learn(&trigrams, ["a b c"], 1).is_err());
+        assert!(FeatureSpace::learn(&analyzer, &trigrams, ["a b c"]).is_err());
+    }
+
+    #[test]
+    fn the_default_is_bigrams_tfidf_min_count_two() {
+        let d = FeatureConfig::default();
+        assert_eq!(
+            (d.ngrams, d.weighting, d.min_count),
+            (2, Weighting::Tfidf, 2)
+        );
     }
 }

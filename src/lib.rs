@@ -27,6 +27,7 @@
 //!
 //! ```
 //! use demarche::dataset::Record;
+//! use demarche::features::FeatureConfig;
 //! use demarche::train::{train, TrainConfig};
 //! use demarche::Label;
 //!
@@ -48,7 +49,11 @@
 //!     .map(|(i, (text, label))| Record::new(format!("doc-{i}"), *text, *label))
 //!     .collect();
 //! let refs: Vec<&Record> = records.iter().collect();
-//! let config = TrainConfig { min_count: 1, l2: 0.01, ..TrainConfig::default() };
+//! let config = TrainConfig {
+//!     features: FeatureConfig { min_count: 1, ..FeatureConfig::default() },
+//!     l2: 0.01,
+//!     ..TrainConfig::default()
+//! };
 //! let model = train(&config, &refs, &[])?;
 //!
 //! let mut classifier = model.classifier();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyze::AnalyzerConfig;
+use crate::analyze::{AnalyzerConfig, Weighting};
 use crate::error::{Error, Result};
 use crate::fast::OnePass;
 use crate::features::{FeatureConfig, FeatureSpace, Featurizer, SparseVector, ABSENT};
@@ -44,10 +44,6 @@ pub struct TrainingInfo {
     pub l2: f64,
     /// L-BFGS iteration cap.
     pub max_iterations: u64,
-    /// Minimum number of training sentences a term must occur in: the model's
-    /// [`FeatureConfig::min_count`], saved there (in `training` by format 1).
-    #[serde(default, skip_serializing)]
-    pub min_count: usize,
     /// Number of training sentences.
     pub sentences: usize,
     /// Training sentences per label.
@@ -103,6 +99,37 @@ struct ModelFile {
     weights: Vec<[f64; Label::COUNT]>,
     intercepts: [f64; Label::COUNT],
     training: TrainingInfo,
+}
+
+/// The feature settings where format 1 kept them, read from the same bytes as its
+/// [`ModelFile`].
+#[derive(Deserialize)]
+struct Version1Settings {
+    analyzer: Version1Analyzer,
+    training: Version1Training,
+}
+
+#[derive(Deserialize)]
+struct Version1Analyzer {
+    // Format 1 always wrote both; one without them reads as it always has.
+    #[serde(default = "default_ngrams")]
+    ngrams: u8,
+    #[serde(default = "default_weighting")]
+    weighting: Weighting,
+}
+
+#[derive(Deserialize)]
+struct Version1Training {
+    #[serde(default)]
+    min_count: usize,
+}
+
+fn default_ngrams() -> u8 {
+    FeatureConfig::default().ngrams
+}
+
+fn default_weighting() -> Weighting {
+    FeatureConfig::default().weighting
 }
 
 /// A label and the probability of every label.
@@ -161,13 +188,6 @@ impl Model {
         }
         if weights.iter().chain(&intercepts).any(|w| !w.is_finite()) {
             return Err(Error::Config("a weight is not finite".into()));
-        }
-        let min_count = space.feature_config().min_count;
-        if training.min_count != min_count {
-            return Err(Error::Config(format!(
-                "the training info says min count {}, the feature space {min_count}",
-                training.min_count
-            )));
         }
         Ok(Model {
             space,
@@ -369,14 +389,18 @@ impl Model {
                 env!("CARGO_PKG_VERSION")
             )));
         }
-        let mut file: ModelFile =
+        let file: ModelFile =
             serde_json::from_slice(bytes).map_err(|e| bad(format!("invalid field: {e}")))?;
         let features = match (version, file.features) {
-            (1, None) => FeatureConfig {
-                ngrams: file.analyzer.ngrams,
-                weighting: file.analyzer.weighting,
-                min_count: file.training.min_count,
-            },
+            (1, None) => {
+                let v1: Version1Settings = serde_json::from_slice(bytes)
+                    .map_err(|e| bad(format!("invalid field: {e}")))?;
+                FeatureConfig {
+                    ngrams: v1.analyzer.ngrams,
+                    weighting: v1.analyzer.weighting,
+                    min_count: v1.training.min_count,
+                }
+            }
             (1, Some(_)) => {
                 return Err(bad(
                     "format version 1 has no \"features\" field: its settings are in \"analyzer\" and \"training\"".into(),
@@ -385,7 +409,6 @@ impl Model {
             (_, Some(features)) => features,
             (_, None) => return Err(bad("no \"features\" field".into())),
         };
-        file.training.min_count = features.min_count;
         if file.labels != Label::ALL {
             let names: Vec<&str> = file.labels.iter().map(|l| l.as_str()).collect();
             return Err(bad(format!(
@@ -787,7 +810,11 @@ mod tests {
             "Moscou exige le retrait",
             "Paris refuse, Paris refuse encore",
         ];
-        let space = FeatureSpace::learn(&AnalyzerConfig::default(), text, 1).unwrap();
+        let features = FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        };
+        let space = FeatureSpace::learn(&AnalyzerConfig::default(), &features, text).unwrap();
         let weights = (0..space.len() * Label::COUNT)
             .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
             .collect();
@@ -798,7 +825,6 @@ mod tests {
             convergence: None,
             l2: 0.0,
             max_iterations: 0,
-            min_count: 1,
             sentences: 2,
             per_label: BTreeMap::new(),
             data_sha256: String::new(),
@@ -865,7 +891,27 @@ mod tests {
         let load = |json: &serde_json::Value| {
             Model::from_json(Path::new("m.json"), &serde_json::to_vec(json).unwrap())
         };
-        assert_eq!(load(&json).unwrap().training().min_count, 1);
+        let loaded = load(&json).unwrap();
+        assert_eq!(loaded.space().feature_config().min_count, 1);
+        // Format 2 as written while `training` still repeated the minimum count.
+        let mut repeated = json.clone();
+        repeated["training"]["min_count"] = 1.into();
+        assert_eq!(
+            load(&repeated).unwrap().space().feature_config(),
+            loaded.space().feature_config()
+        );
+        let mut v1 = json.clone();
+        v1["format_version"] = 1.into();
+        v1.as_object_mut().unwrap().remove("features");
+        v1["analyzer"]["ngrams"] = 2.into();
+        v1["analyzer"]["weighting"] = "binary".into();
+        v1["training"]["min_count"] = 3.into();
+        let expected = FeatureConfig {
+            ngrams: 2,
+            weighting: Weighting::Binary,
+            min_count: 3,
+        };
+        assert_eq!(*load(&v1).unwrap().space().feature_config(), expected);
         json["format_version"] = 1.into();
         let message = load(&json).unwrap_err().to_string();
         assert!(

@@ -5,7 +5,6 @@
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -1067,17 +1066,14 @@ fn run(
     // back in order. Bounded channels keep memory flat.
     let threads = options.threads;
     std::thread::scope(|scope| -> Result<Summary> {
-        let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Batch)>(threads * 2);
-        let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
-        let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
+        let (job_tx, job_rx) = crossbeam_channel::bounded::<(u64, Batch)>(threads * 2);
+        let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, Vec<u8>)>(threads * 2);
         for _ in 0..threads {
             let job_rx = job_rx.clone();
             let done_tx = done_tx.clone();
             scope.spawn(move || {
                 let mut classifier = model.classifier();
-                loop {
-                    let job = job_rx.lock().map(|rx| rx.recv());
-                    let Ok(Ok((seq, items))) = job else { break };
+                for (seq, items) in job_rx {
                     let mut out = Vec::new();
                     render(&mut classifier, &items, options, &mut out);
                     if done_tx.send((seq, out)).is_err() {

@@ -100,9 +100,9 @@ fn run(args: Args) -> anyhow::Result<()> {
                 data.len(),
                 data.groups().len(),
                 config.l2,
-                config.min_count,
-                config.analyzer.ngrams,
-                config.analyzer.weighting,
+                config.features.min_count,
+                config.features.ngrams,
+                config.features.weighting,
                 args.threads.max(1)
             );
         }

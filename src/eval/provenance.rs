@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::analyze::AnalyzerConfig;
 use crate::dataset::{fingerprint, Record};
+use crate::features::FeatureConfig;
 use crate::model::Model;
 use crate::train::TrainConfig;
 
@@ -28,9 +29,8 @@ impl Provenance {
     /// The provenance of a trained model scored on `tested`.
     pub fn of_model(model: &Model, tested: &[&Record]) -> Provenance {
         let t = model.training();
-        let mut settings = analyzer_settings(model.config());
+        let mut settings = feature_settings(model.config(), model.space().feature_config());
         settings.insert("l2".into(), t.l2.to_string());
-        settings.insert("min_count".into(), t.min_count.to_string());
         settings.insert("max_iterations".into(), t.max_iterations.to_string());
         if let Some(c) = &t.convergence {
             settings.insert(
@@ -61,9 +61,8 @@ impl Provenance {
 
     /// The provenance of models trained with `config` on `training`.
     pub fn of_config(config: &TrainConfig, training: &[&Record], tested: &[&Record]) -> Provenance {
-        let mut settings = analyzer_settings(&config.analyzer);
+        let mut settings = feature_settings(&config.analyzer, &config.features);
         settings.insert("l2".into(), config.l2.to_string());
-        settings.insert("min_count".into(), config.min_count.to_string());
         settings.insert("max_iterations".into(), config.max_iterations.to_string());
         settings.insert("solver".into(), config.solver.to_string());
         Provenance {
@@ -76,13 +75,14 @@ impl Provenance {
     }
 }
 
-fn analyzer_settings(a: &AnalyzerConfig) -> BTreeMap<String, String> {
+fn feature_settings(a: &AnalyzerConfig, f: &FeatureConfig) -> BTreeMap<String, String> {
     [
         ("stemmer", a.stemmer.clone()),
         ("negation", a.negation.to_string()),
         ("negation_window", a.negation_window.to_string()),
-        ("ngrams", a.ngrams.to_string()),
-        ("weighting", a.weighting.to_string()),
+        ("ngrams", f.ngrams.to_string()),
+        ("weighting", f.weighting.to_string()),
+        ("min_count", f.min_count.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -476,6 +476,7 @@ impl ScanSink for Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::FeatureConfig;
 
     /// The unigram ids of `text` stage by stage: analyzer, then vocabulary.
     fn stage_unigram_ids(space: &FeatureSpace, text: &str) -> Vec<u32> {
@@ -551,7 +552,11 @@ mod tests {
     fn an_emptied_cache_gives_the_same_ids() {
         let config = crate::analyze::AnalyzerConfig::default();
         let text = "Moscou exige le retrait. Paris refuse. L'OTAN ne cède pas.";
-        let space = FeatureSpace::learn(&config, [text, text], 1).unwrap();
+        let features = FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        };
+        let space = FeatureSpace::learn(&config, &features, [text, text]).unwrap();
         let negation = Negation::new(true, config.negation_window);
         let mut roomy = ChunkCache::new(negation);
         let mut tight = ChunkCache::new(negation);
@@ -598,7 +603,12 @@ mod tests {
             format!("ne {} pas", "e".repeat(61)),
         ];
         for text in &texts {
-            let space = FeatureSpace::learn(&config, [text.as_str(), text.as_str()], 1).unwrap();
+            let features = FeatureConfig {
+                min_count: 1,
+                ..FeatureConfig::default()
+            };
+            let space =
+                FeatureSpace::learn(&config, &features, [text.as_str(), text.as_str()]).unwrap();
             let slow = stage_unigram_ids(&space, text);
             let mut cache = ChunkCache::new(Negation::new(true, config.negation_window));
             let mut fast = Vec::new();

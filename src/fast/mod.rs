@@ -325,6 +325,15 @@ impl ScanSink for NthToken {
 mod tests {
     use super::*;
     use crate::analyze::AnalyzerConfig;
+    use crate::features::FeatureConfig;
+
+    fn space(text: &[&str]) -> FeatureSpace {
+        let features = FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        };
+        FeatureSpace::learn(&AnalyzerConfig::default(), &features, text.iter().copied()).unwrap()
+    }
 
     #[test]
     fn counts_survive_the_generation_wrapping_around() {
@@ -332,7 +341,7 @@ mod tests {
             "Moscou exige le retrait",
             "Paris refuse, Paris refuse encore",
         ];
-        let space = FeatureSpace::learn(&AnalyzerConfig::default(), text, 1).unwrap();
+        let space = space(&text);
         let weights: Vec<f64> = (0..space.len() * Label::COUNT)
             .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
             .collect();
@@ -361,7 +370,7 @@ mod tests {
     #[test]
     fn words_are_found_again_in_their_chunks() {
         let text = ["« L’OTAN n'acceptera pas », dit-il. L'OTAN refuse, l'otan cède"];
-        let space = FeatureSpace::learn(&AnalyzerConfig::default(), text, 1).unwrap();
+        let space = space(&text);
         let weights = vec![0.0; space.len() * Label::COUNT];
         let mut one_pass = OnePass::new(&space, &weights, [0.0; Label::COUNT]);
         let sentence = text[0];

@@ -25,17 +25,17 @@ use std::fmt;
 use crate::analyze::{is_empty_term, learn_verb_folds, AnalyzerConfig};
 use crate::dataset::{fingerprint, label_counts, Record};
 use crate::error::{Error, Result};
-use crate::features::{smoothed_idf, FeatureSpace, SparseVector};
+use crate::features::{smoothed_idf, FeatureConfig, FeatureSpace, SparseVector};
 use crate::label::Label;
 use crate::model::{Model, TrainingInfo};
 
 /// Everything that decides a fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Text → features.
+    /// Text → terms.
     pub analyzer: AnalyzerConfig,
-    /// Minimum number of training sentences a term must occur in.
-    pub min_count: usize,
+    /// Terms → features: n-grams, weighting, minimum count.
+    pub features: FeatureConfig,
     /// L2 strength (linfa-logistic's `alpha`; about 1/C in scikit-learn's terms).
     pub l2: f64,
     /// L-BFGS iteration cap.
@@ -137,7 +137,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             analyzer: AnalyzerConfig::default(),
-            min_count: 2,
+            features: FeatureConfig::default(),
             // Chosen by `train --tune` on data/train: grouped 5-fold cross-validation
             // over the real training articles, every candidate judged with its best
             // none bias (README, "Accuracy on real news").
@@ -166,6 +166,7 @@ impl TrainConfig {
     /// Checks ranges.
     pub fn validate(&self) -> Result<()> {
         self.analyzer.validate()?;
+        self.features.validate()?;
         if !(self.l2.is_finite() && self.l2 > 0.0) {
             return Err(Error::Config(format!(
                 "l2 must be a finite number > 0, not {}: without a penalty the weights of terms seen with one label only grow without bound",
@@ -193,7 +194,7 @@ impl TrainConfig {
                 self.none_bias
             )));
         }
-        if self.min_count == 0 {
+        if self.features.min_count == 0 {
             return Err(Error::Config(
                 "min_count must be ≥ 1: a term seen in no training sentence gets no weight".into(),
             ));
@@ -322,8 +323,8 @@ impl Prepared {
         }
         let space = FeatureSpace::learn(
             &analyzer,
+            &config.features,
             records.iter().map(|r| r.text.as_str()),
-            config.min_count,
         )?;
         let space = match &config.idf_text {
             Some(text) => with_unlabeled_idf(space, records, &text.0)?,
@@ -332,7 +333,7 @@ impl Prepared {
         if space.is_empty() {
             return Err(Error::Training(format!(
                 "no term occurs in at least {} sentences: lower --min-count or add data",
-                config.min_count
+                config.features.min_count
             )));
         }
         let mut weights = record_weights(records)?;
@@ -396,7 +397,6 @@ impl Prepared {
             convergence: Some(convergence),
             l2: config.l2,
             max_iterations: config.max_iterations,
-            min_count: config.min_count,
             sentences: records.len(),
             per_label: Label::ALL.iter().map(|&l| (l, counts[l.index()])).collect(),
             data_sha256: fingerprint(records.iter().copied()),

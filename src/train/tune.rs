@@ -174,9 +174,9 @@ impl Tuning {
             "candidates": self.candidates,
             "chosen": {
                 "l2": self.config.l2,
-                "ngrams": self.config.analyzer.ngrams,
-                "weighting": self.config.analyzer.weighting,
-                "min_count": self.config.min_count,
+                "ngrams": self.config.features.ngrams,
+                "weighting": self.config.features.weighting,
+                "min_count": self.config.features.min_count,
                 "constructed_weight": self.config.constructed_weight,
                 "fold_verbs": self.config.fold_verbs,
                 "none_bias": self.config.none_bias,
@@ -191,9 +191,9 @@ type Key = (u64, u8, bool, usize, u64, bool);
 fn key(c: &TrainConfig) -> Key {
     (
         c.l2.to_bits(),
-        c.analyzer.ngrams,
-        c.analyzer.weighting == Weighting::Tfidf,
-        c.min_count,
+        c.features.ngrams,
+        c.features.weighting == Weighting::Tfidf,
+        c.features.min_count,
         c.constructed_weight.to_bits(),
         c.fold_verbs,
     )
@@ -259,9 +259,9 @@ pub fn tune(
         Candidate {
             stage: stage.to_string(),
             l2: config.l2,
-            ngrams: config.analyzer.ngrams,
-            weighting: config.analyzer.weighting,
-            min_count: config.min_count,
+            ngrams: config.features.ngrams,
+            weighting: config.features.weighting,
+            min_count: config.features.min_count,
             constructed_weight: config.constructed_weight,
             fold_verbs: config.fold_verbs,
             none_bias: bias,
@@ -367,13 +367,13 @@ pub fn tune(
     type Setter = fn(&mut TrainConfig, usize, &TuneGrid);
     let stages: [(&str, usize, Setter); 5] = [
         ("ngrams", grid.ngrams.len(), |c, i, g| {
-            c.analyzer.ngrams = g.ngrams[i]
+            c.features.ngrams = g.ngrams[i]
         }),
         ("weighting", grid.weighting.len(), |c, i, g| {
-            c.analyzer.weighting = g.weighting[i]
+            c.features.weighting = g.weighting[i]
         }),
         ("min_count", grid.min_count.len(), |c, i, g| {
-            c.min_count = g.min_count[i]
+            c.features.min_count = g.min_count[i]
         }),
         (
             "constructed_weight",

@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 
 use demarche::dataset::{Dataset, Record};
 use demarche::eval::{cross_validate, evaluate_model, transfer};
+use demarche::features::FeatureConfig;
 use demarche::train::{train, tune, Silent, TrainConfig, TuneGrid};
 
 const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/train.jsonl");
@@ -257,7 +258,10 @@ fn cross_validation_keeps_groups_apart_and_reports_spread() {
     let data = Dataset::load(&[&data_path]).unwrap();
     let records = fixture_records(&data);
     let config = TrainConfig {
-        min_count: 1,
+        features: FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        },
         ..exact_config()
     };
     let a = cross_validate(&config, &records, 5, 2, 3).unwrap();
@@ -314,7 +318,10 @@ fn transfer_trains_on_constructed_and_tests_on_seeds() {
     let data = Dataset::load(&[&data_path]).unwrap();
     let records = fixture_records(&data);
     let config = TrainConfig {
-        min_count: 1,
+        features: FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        },
         ..exact_config()
     };
     let evaluation = transfer(&config, &records, 0).unwrap();
@@ -341,7 +348,10 @@ fn tuning_is_deterministic_and_recorded() {
         tune_none_bias: true,
     };
     let base = TrainConfig {
-        min_count: 1,
+        features: FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        },
         ..TrainConfig::default()
     };
     let a = tune(&base, &records, &grid, 5, 2, &Silent).unwrap();

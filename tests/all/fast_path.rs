@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
-use demarche::features::{FeatureSpace, SparseVector};
+use demarche::features::{FeatureConfig, FeatureSpace, SparseVector};
 use demarche::model::{Model, TrainingInfo};
 use demarche::{segment, Label};
 
@@ -170,34 +170,52 @@ fn random_sentences(words: &[&str], n: usize) -> Vec<String> {
         .collect()
 }
 
-fn space(sentences: &[String], config: &AnalyzerConfig) -> FeatureSpace {
-    FeatureSpace::learn(config, sentences.iter().map(String::as_str), 2).unwrap()
+fn space(
+    sentences: &[String],
+    (analyzer, features): &(AnalyzerConfig, FeatureConfig),
+) -> FeatureSpace {
+    FeatureSpace::learn(analyzer, features, sentences.iter().map(String::as_str)).unwrap()
 }
 
-fn configs() -> Vec<AnalyzerConfig> {
-    let default = AnalyzerConfig::default();
+fn configs() -> Vec<(AnalyzerConfig, FeatureConfig)> {
+    let analyzer = AnalyzerConfig::default();
+    let features = FeatureConfig::default();
     vec![
-        default.clone(),
-        AnalyzerConfig {
-            weighting: Weighting::Binary,
-            ..default.clone()
-        },
-        AnalyzerConfig {
-            ngrams: 1,
-            negation: false,
-            ..default.clone()
-        },
-        AnalyzerConfig {
-            negation_window: 0,
-            ..default.clone()
-        },
+        (analyzer.clone(), features),
+        (
+            analyzer.clone(),
+            FeatureConfig {
+                weighting: Weighting::Binary,
+                ..features
+            },
+        ),
+        (
+            AnalyzerConfig {
+                negation: false,
+                ..analyzer.clone()
+            },
+            FeatureConfig {
+                ngrams: 1,
+                ..features
+            },
+        ),
+        (
+            AnalyzerConfig {
+                negation_window: 0,
+                ..analyzer.clone()
+            },
+            features,
+        ),
         // Plural verbs folded onto their singular's stem, learnt from the data set.
-        AnalyzerConfig {
-            verb_folds: demarche::analyze::learn_verb_folds(
-                real_sentences().iter().map(String::as_str),
-            ),
-            ..default
-        },
+        (
+            AnalyzerConfig {
+                verb_folds: demarche::analyze::learn_verb_folds(
+                    real_sentences().iter().map(String::as_str),
+                ),
+                ..analyzer
+            },
+            features,
+        ),
     ]
 }
 
@@ -280,7 +298,6 @@ fn model_with_weights(space: FeatureSpace, seed: u64) -> Model {
         convergence: None,
         l2: 0.0,
         max_iterations: 0,
-        min_count: 2,
         sentences: 0,
         per_label: BTreeMap::new(),
         data_sha256: String::new(),
@@ -334,11 +351,7 @@ fn one_pass_scores_equal_row_scores() {
 /// the sentence is ASCII, so a word tokenizes alike everywhere.
 #[test]
 fn backquote_is_an_apostrophe_in_ascii_text_too() {
-    let mut analyzer = demarche::analyze::Analyzer::new(&AnalyzerConfig {
-        ngrams: 1,
-        ..AnalyzerConfig::default()
-    })
-    .unwrap();
+    let mut analyzer = demarche::analyze::Analyzer::new(&AnalyzerConfig::default()).unwrap();
     let ascii = analyzer.term_names("aujourd`hui l`otan");
     let accented = analyzer.term_names("aujourd`hui l`otan été");
     assert_eq!(ascii, accented[..ascii.len()]);

@@ -1,7 +1,7 @@
 //! The sparse solver against linfa-logistic, the reference it must agree with.
 
 use demarche::dataset::{Dataset, Record};
-use demarche::features::FeatureSpace;
+use demarche::features::{FeatureConfig, FeatureSpace};
 use demarche::train::{featurize_all, fit_linfa, fit_sparse, sparse, train, Solver, TrainConfig};
 use demarche::Label;
 
@@ -13,8 +13,8 @@ fn relative(a: f64, b: f64) -> f64 {
 fn agree(config: &TrainConfig, records: &[&Record]) {
     let space = FeatureSpace::learn(
         &config.analyzer,
+        &config.features,
         records.iter().map(|r| r.text.as_str()),
-        config.min_count,
     )
     .unwrap();
     let rows = featurize_all(&space, records);
@@ -118,7 +118,10 @@ fn sparse_solver_finds_linfas_optimum_on_random_sets() {
             .collect();
         let refs: Vec<&Record> = records.iter().collect();
         let config = TrainConfig {
-            min_count: 1,
+            features: FeatureConfig {
+                min_count: 1,
+                ..FeatureConfig::default()
+            },
             l2: [0.01, 0.1, 1.0, 3.0][seed as usize - 1],
             gradient_tolerance: 1e-7,
             max_iterations: 2000,
@@ -134,12 +137,19 @@ fn a_weight_of_two_counts_like_a_copy() {
         .unwrap_or_else(|_| Dataset::load(&["data/test/seeds.jsonl"]).unwrap());
     let records: Vec<&Record> = data.records().collect();
     let config = TrainConfig {
-        min_count: 1,
+        features: FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        },
         l2: 0.1,
         ..TrainConfig::default()
     };
-    let space =
-        FeatureSpace::learn(&config.analyzer, records.iter().map(|r| r.text.as_str()), 1).unwrap();
+    let space = FeatureSpace::learn(
+        &config.analyzer,
+        &config.features,
+        records.iter().map(|r| r.text.as_str()),
+    )
+    .unwrap();
     let rows = featurize_all(&space, &records);
     let labels: Vec<Label> = records.iter().map(|r| r.label).collect();
     let mut weights = vec![1.0; records.len()];
@@ -171,7 +181,10 @@ fn convergence_is_recorded_and_senseless_settings_are_refused() {
     let data = Dataset::load(&["data/test/seeds.jsonl"]).unwrap();
     let records: Vec<&Record> = data.records().collect();
     let config = TrainConfig {
-        min_count: 1,
+        features: FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        },
         ..TrainConfig::default()
     };
     let model = train(&config, &records, &[]).unwrap();
@@ -206,7 +219,10 @@ fn convergence_is_recorded_and_senseless_settings_are_refused() {
     );
     let zero_count = train(
         &TrainConfig {
-            min_count: 0,
+            features: FeatureConfig {
+                min_count: 0,
+                ..FeatureConfig::default()
+            },
             ..config.clone()
         },
         &records,
@@ -226,7 +242,10 @@ fn a_warm_started_path_reaches_each_cold_fits_optimum() {
         .iter()
         .map(|&l2| TrainConfig {
             l2,
-            min_count: 1,
+            features: FeatureConfig {
+                min_count: 1,
+                ..FeatureConfig::default()
+            },
             gradient_tolerance: 1e-8,
             max_iterations: 3000,
             ..TrainConfig::default()
@@ -253,7 +272,10 @@ fn a_warm_started_path_reaches_each_cold_fits_optimum() {
     let mixed = [
         configs[0].clone(),
         TrainConfig {
-            min_count: 2,
+            features: FeatureConfig {
+                min_count: 2,
+                ..FeatureConfig::default()
+            },
             ..configs[1].clone()
         },
     ];

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use demarche::dataset::Dataset;
+use demarche::features::FeatureConfig;
 use demarche::train::{train, TrainConfig};
 use demarche::Model;
 
@@ -21,7 +22,10 @@ pub fn fixture() -> PathBuf {
 pub fn fixture_config() -> TrainConfig {
     TrainConfig {
         l2: 0.01,
-        min_count: 1,
+        features: FeatureConfig {
+            min_count: 1,
+            ..FeatureConfig::default()
+        },
         ..TrainConfig::default()
     }
 }
