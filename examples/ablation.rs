@@ -178,7 +178,7 @@ fn main() -> anyhow::Result<()> {
             "idf from unlabeled news, min count 1",
             with(&|c| {
                 c.idf_text = Some(unlabeled.clone());
-                c.min_count = 1;
+                c.features.min_count = 1;
             }),
             false,
         ),
