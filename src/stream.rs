@@ -1083,7 +1083,8 @@ fn run(
             });
         }
         // Only the workers may hold the job receiver: once they stop, the reader's
-        // next send fails and it stops too.
+        // next send fails and it stops reading (endless stdin behind a closed pipe
+        // must not keep it running).
         drop(job_rx);
         drop(done_tx);
         let reader = scope.spawn(move || -> Result<Summary> {
@@ -1092,8 +1093,11 @@ fn run(
             for source in sources {
                 let format = input_format(source, options);
                 summary += read_batches_into(source, format, options, notify, |items| {
-                    // A closed channel means the writer stopped (closed pipe).
-                    let _ = job_tx.send((seq, items.take()));
+                    // A closed channel means the writer stopped (closed pipe, full
+                    // disk): its error is the one reported.
+                    job_tx
+                        .send((seq, items.take()))
+                        .map_err(|_| Error::Config("the output stopped".into()))?;
                     seq += 1;
                     Ok(())
                 })?;

@@ -256,6 +256,49 @@ fn a_closed_pipe_ends_quietly() {
     }
 }
 
+/// Behind a closed output, `classify` stops reading its input: `producer | classify |
+/// head` must not read an endless producer to its end.
+#[test]
+fn a_closed_pipe_stops_the_reading_of_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    const LIMIT: usize = 256 << 20;
+    for threads in ["1", "2"] {
+        let mut child = bin("classify")
+            .arg("--model")
+            .arg(&model)
+            .args(["--input", "lines", "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let producer = std::thread::spawn(move || {
+            let line = b"Paris exige une r\xc3\xa9ponse.\n".repeat(4096);
+            let mut written = 0;
+            while written < LIMIT {
+                if stdin.write_all(&line).is_err() {
+                    break; // classify is gone
+                }
+                written += line.len();
+            }
+            written
+        });
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 64];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let o = child.wait_with_output().unwrap();
+        let written = producer.join().unwrap();
+        assert!(o.status.success(), "threads {threads}: {}", stderr(&o));
+        assert!(
+            written < LIMIT / 4,
+            "threads {threads}: {written} bytes read after the output closed"
+        );
+    }
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
