@@ -31,9 +31,7 @@ pub struct TrainingFlags {
     /// L-BFGS iteration cap [default: 1000].
     #[arg(long)]
     pub max_iterations: Option<u64>,
-    /// sparse: sparse rows, multi-threaded, sentence weights; linfa: linfa-logistic
-    /// on a dense matrix (small data only; the reference the sparse solver is tested
-    /// against) [default: sparse].
+    /// Which implementation minimizes linfa-logistic's objective [default: sparse].
     #[arg(long, value_enum)]
     pub solver: Option<Solver>,
     /// Fold third-person plural verbs onto their singular's stem (`proposent` →
