@@ -98,7 +98,16 @@ fn main() -> anyhow::Result<()> {
         none_bias: 0.0,
         ..TrainConfig::default()
     };
-    let unlabeled = unlabeled_news(&test)?;
+    // Read only when an idf variant runs: it needs `../shared/corpora`.
+    let wants_idf = wanted.is_empty()
+        || wanted
+            .iter()
+            .any(|w| "idf from unlabeled news, min count 1".contains(w.as_str()));
+    let unlabeled = if wants_idf {
+        unlabeled_news(&test)?
+    } else {
+        UnlabeledText::default()
+    };
     let with = |change: &dyn Fn(&mut TrainConfig)| {
         let mut c = base.clone();
         change(&mut c);

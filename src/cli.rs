@@ -35,15 +35,16 @@ pub struct TrainingFlags {
     #[arg(long, value_enum)]
     pub solver: Option<Solver>,
     /// Fold third-person plural verbs onto their singular's stem (`proposent` →
-    /// `propose`), learnt from the training text [default: true].
+    /// `propose`), learnt from the training text; `--tune` may change it
+    /// [default: true].
     #[arg(long, value_name = "BOOL")]
     pub fold_verbs: Option<bool>,
     /// Hold the weights of function words, auxiliaries, weekdays and months at zero,
     /// so that no label is decided by them [default: true].
     #[arg(long, value_name = "BOOL")]
     pub mute_empty_words: Option<bool>,
-    /// Added to the `none` intercept after the fit: negative finds more acts
-    /// [default: -2].
+    /// Added to the `none` intercept after the fit: negative finds more acts;
+    /// `--tune` chooses it [default: -2].
     #[arg(long, allow_negative_numbers = true)]
     pub none_bias: Option<f64>,
 }

@@ -895,7 +895,7 @@ mod tests {
         assert_eq!(loaded.space().feature_config().min_count, 1);
         // Format 2 as written while `training` still repeated the minimum count.
         let mut repeated = json.clone();
-        repeated["training"]["min_count"] = 1.into();
+        repeated["training"]["min_count"] = 3.into();
         assert_eq!(
             load(&repeated).unwrap().space().feature_config(),
             loaded.space().feature_config()
@@ -903,11 +903,11 @@ mod tests {
         let mut v1 = json.clone();
         v1["format_version"] = 1.into();
         v1.as_object_mut().unwrap().remove("features");
-        v1["analyzer"]["ngrams"] = 2.into();
+        v1["analyzer"]["ngrams"] = 1.into();
         v1["analyzer"]["weighting"] = "binary".into();
         v1["training"]["min_count"] = 3.into();
         let expected = FeatureConfig {
-            ngrams: 2,
+            ngrams: 1,
             weighting: Weighting::Binary,
             min_count: 3,
         };

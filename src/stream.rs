@@ -290,7 +290,7 @@ fn push_cutting_long_words(text: &str, out: &mut String) -> usize {
     let mut run = 0;
     let mut cutting = false;
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() || is_combining_mark(c) {
             run += c.len_utf8();
             if run > MAX_WORD_BYTES {
                 cuts += usize::from(!cutting);
@@ -304,6 +304,12 @@ fn push_cutting_long_words(text: &str, out: &mut String) -> usize {
         out.push(c);
     }
     cuts
+}
+
+/// Combining diacritical marks: part of the word they follow (`e` + U+0301 is `é`
+/// once normalized), so a run of decomposed letters is cut like a run of composed ones.
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
 }
 
 /// Whether `bytes` has a run longer than [`MAX_WORD_BYTES`] of bytes that may be
@@ -1524,6 +1530,11 @@ mod tests {
         let (result, got, _) = read_all(record.as_bytes(), InputFormat::Jsonl, OnError::Stop);
         assert_eq!(result.unwrap().word_cuts, 1);
         assert_eq!(got[0].1, format!("Non {}", "x".repeat(MAX_WORD_BYTES)));
+        // Decomposed letters (`e` + combining acute) make one word too.
+        let decomposed = format!("Non {}", "e\u{301}".repeat(MAX_WORD_BYTES));
+        let (result, got, _) = read_all(decomposed.as_bytes(), InputFormat::Lines, OnError::Stop);
+        assert_eq!(result.unwrap().word_cuts, 1);
+        assert_eq!(got[0].1.len(), "Non ".len() + MAX_WORD_BYTES);
         // A word of exactly the limit, and long runs broken by punctuation, stay.
         let fine = format!("{} {}", "y".repeat(MAX_WORD_BYTES), "ab-".repeat(500));
         let (result, got, notices) = read_all(fine.as_bytes(), InputFormat::Lines, OnError::Stop);

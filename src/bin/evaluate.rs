@@ -63,7 +63,7 @@ struct Args {
     #[arg(long)]
     transfer: bool,
     /// With --cv/--transfer: the settings of each fit, as for `train`.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Training, with --cv or --transfer")]
     training: TrainingFlags,
     /// With --cv: folds trained at once.
     #[arg(long, default_value_t = 2)]
@@ -83,6 +83,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         Some(_) => args.errors.max(demarche::eval::report::MISTAKES),
         None => args.errors,
     };
+    if args.training.any() && args.cv.is_none() && !args.transfer {
+        bail!("the training flags (--l2, --min-count, --ngrams, --weighting, --max-iterations, --solver, --fold-verbs, --mute-empty-words, --none-bias) apply to --cv and --transfer only");
+    }
     let mut evaluation = if let Some(path) = &args.predictions {
         let (predictions, has_probabilities) = read_predictions(path, &records)?;
         evaluate_predictions(
@@ -124,9 +127,6 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         transfer(&config, &records, mistakes)?
     } else {
-        if args.training.any() {
-            bail!("the training flags (--l2, --min-count, --ngrams, --weighting, --max-iterations, --solver, --fold-verbs, --mute-empty-words, --none-bias) apply to --cv and --transfer only");
-        }
         let path = args
             .model
             .clone()

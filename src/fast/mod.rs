@@ -358,8 +358,8 @@ mod tests {
         old.generation = u32::MAX - 1;
         for sentence in [
             "Moscou exige",
-            "Paris refuse, Paris refuse encore",
             "Moscou exige",
+            "Paris refuse, Paris refuse encore",
         ] {
             let expected = fresh.scores(sentence).unwrap();
             assert_eq!(old.scores(sentence).unwrap(), expected, "{sentence}");

@@ -22,12 +22,15 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::analyze::{is_empty_term, learn_verb_folds, AnalyzerConfig};
+use crate::analyze::{is_empty_term, learn_verb_folds, AnalyzerConfig, Weighting};
 use crate::dataset::{fingerprint, label_counts, Record};
 use crate::error::{Error, Result};
 use crate::features::{smoothed_idf, FeatureConfig, FeatureSpace, SparseVector};
 use crate::label::Label;
 use crate::model::{Model, TrainingInfo};
+
+/// Largest shift of the `none` intercept `none_bias` may ask for.
+pub const MAX_NONE_BIAS: f64 = 100.0;
 
 /// Everything that decides a fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -188,11 +191,18 @@ impl TrainConfig {
                 self.constructed_weight
             )));
         }
-        if !self.none_bias.is_finite() {
+        // Beyond this the `none` intercept decides alone, and past the model file's
+        // weight bound (1e6) the file written could not be loaded.
+        if !(self.none_bias.is_finite() && self.none_bias.abs() <= MAX_NONE_BIAS) {
             return Err(Error::Config(format!(
-                "none_bias must be finite, not {}",
+                "none_bias must be a number between -{MAX_NONE_BIAS} and {MAX_NONE_BIAS}, not {}",
                 self.none_bias
             )));
+        }
+        if self.idf_text.is_some() && self.features.weighting == Weighting::Binary {
+            return Err(Error::Config(
+                "unlabeled text for document frequencies (--idf-text) needs tf-idf weighting: binary values use no idf".into(),
+            ));
         }
         if self.features.min_count == 0 {
             return Err(Error::Config(

@@ -68,7 +68,7 @@ fn assert_fails_with(o: &Output, needles: &[&str]) {
 
 #[test]
 fn every_binary_has_help() {
-    for name in ["train", "classify"] {
+    for name in ["train", "classify", "evaluate"] {
         let o = run(bin(name).arg("--help"));
         assert!(o.status.success());
         let text = String::from_utf8_lossy(&o.stdout);
@@ -926,4 +926,32 @@ fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
         .arg("--idf-text")
         .arg(&bad));
     assert_fails_with(&o, &["bad.jsonl:1"]);
+}
+
+#[test]
+fn settings_that_would_make_an_unusable_model_or_be_ignored_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .args(["--none-bias", "2e6", "--quiet"])
+        .arg("--out")
+        .arg(dir.path().join("m.json")));
+    assert_fails_with(&o, &["none_bias must be a number between -100 and 100"]);
+    assert!(!dir.path().join("m.json").exists());
+    let model = trained_model(dir.path());
+    let predictions = dir.path().join("p.jsonl");
+    let o = run(bin("classify")
+        .arg("--model")
+        .arg(&model)
+        .args(["--input", "jsonl"])
+        .arg(fixture()));
+    std::fs::write(&predictions, &o.stdout).unwrap();
+    let o = run(bin("evaluate")
+        .arg("--predictions")
+        .arg(&predictions)
+        .arg("--data")
+        .arg(fixture())
+        .args(["--l2", "5"]));
+    assert_fails_with(&o, &["apply to --cv and --transfer only"]);
 }

@@ -312,3 +312,35 @@ fn real_news_cases_that_fooled_the_model_stay_fixed() {
         assert_eq!(classifier.label(sentence), gold, "{sentence}");
     }
 }
+
+/// With the defaults, every term made only of empty words (function words,
+/// auxiliaries, weekdays, months) has a weight of exactly zero for every label, on
+/// both solvers, while other terms do not: no label can be decided by them.
+#[test]
+fn muted_empty_words_weigh_exactly_zero() {
+    let data = Dataset::load(&["tests/fixtures/train.jsonl"]).unwrap();
+    let records: Vec<&Record> = data.records().collect();
+    for solver in [Solver::Sparse, Solver::Linfa] {
+        let config = TrainConfig {
+            solver,
+            ..TrainConfig::default()
+        };
+        assert!(config.mute_empty_words);
+        let model = train(&config, &records, &[]).unwrap();
+        let terms = model.space().terms();
+        let (mut muted, mut other) = (0, 0);
+        for (id, term) in terms.iter().enumerate() {
+            let weights = model.weights_of(id as u32);
+            if demarche::analyze::is_empty_term(term) {
+                muted += 1;
+                assert!(weights.iter().all(|&w| w == 0.0), "{term}: {weights:?}");
+            } else if weights.iter().any(|&w| w != 0.0) {
+                other += 1;
+            }
+        }
+        assert!(
+            muted >= 5 && other > muted,
+            "{solver}: {muted} muted, {other} other"
+        );
+    }
+}
