@@ -43,7 +43,7 @@ impl SparseVector {
 
 /// Inverse document frequency of a term found in `df` of `n_docs` sentences,
 /// smoothed as scikit-learn smooths it.
-pub fn smoothed_idf(n_docs: usize, df: usize) -> f64 {
+fn smoothed_idf(n_docs: usize, df: usize) -> f64 {
     ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0
 }
 
@@ -90,6 +90,24 @@ impl FeatureConfig {
     }
 }
 
+/// The distinct terms of `sentence` (stems, and pairs of adjacent stems when
+/// `features` has them), sorted, into `out`.
+fn distinct_terms(
+    analyzer: &mut Analyzer,
+    features: &FeatureConfig,
+    sentence: &str,
+    out: &mut Vec<String>,
+) {
+    out.clear();
+    let names = analyzer.term_names(sentence);
+    if features.has_bigrams() {
+        out.extend(names.windows(2).map(|w| join_words([&*w[0], &*w[1]])));
+    }
+    out.extend(names);
+    out.sort_unstable();
+    out.dedup();
+}
+
 /// Marks "no such feature" in lookup tables.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
@@ -109,12 +127,24 @@ pub struct FeatureSpace {
 }
 
 impl FeatureSpace {
-    /// Learns the vocabulary of `sentences`, analyzed by `config`: every term of
-    /// `features`' n-grams found in at least `features.min_count` sentences.
+    /// Learns the vocabulary of `sentences`: every term found in at least
+    /// `min_count` sentences.
     pub fn learn<'a>(
         config: &AnalyzerConfig,
         features: &FeatureConfig,
         sentences: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self> {
+        Self::learn_with_unlabeled(config, features, sentences, std::iter::empty())
+    }
+
+    /// [`FeatureSpace::learn`], with the idf of each term counted over `unlabeled`
+    /// sentences too: the vocabulary is still that of `sentences`, but how rare a
+    /// term is comes from more text than was labeled.
+    pub fn learn_with_unlabeled<'a, 'b>(
+        config: &AnalyzerConfig,
+        features: &FeatureConfig,
+        sentences: impl IntoIterator<Item = &'a str>,
+        unlabeled: impl IntoIterator<Item = &'b str>,
     ) -> Result<Self> {
         let features = *features;
         features.validate()?;
@@ -124,22 +154,24 @@ impl FeatureSpace {
         let mut seen: Vec<String> = Vec::new();
         for sentence in sentences {
             n_docs += 1;
-            seen.clear();
-            let names = analyzer.term_names(sentence);
-            if features.has_bigrams() {
-                seen.extend(names.windows(2).map(|w| join_words([&*w[0], &*w[1]])));
-            }
-            seen.extend(names);
-            seen.sort_unstable();
-            seen.dedup();
+            distinct_terms(&mut analyzer, &features, sentence, &mut seen);
             for term in seen.drain(..) {
                 *document_frequency.entry(term).or_insert(0) += 1;
             }
         }
         let min_count = features.min_count.max(1);
+        document_frequency.retain(|_, df| *df >= min_count);
+        for sentence in unlabeled {
+            n_docs += 1;
+            distinct_terms(&mut analyzer, &features, sentence, &mut seen);
+            for term in seen.drain(..) {
+                if let Some(df) = document_frequency.get_mut(&term) {
+                    *df += 1;
+                }
+            }
+        }
         let (terms, idf): (Vec<String>, Vec<f64>) = document_frequency
             .into_iter()
-            .filter(|&(_, df)| df >= min_count)
             .map(|(term, df)| (term, smoothed_idf(n_docs, df)))
             .unzip();
         FeatureSpace::from_parts(config.clone(), features, terms, idf)
@@ -562,6 +594,34 @@ mod tests {
             ..FeatureConfig::default()
         };
         assert!(FeatureSpace::learn(&analyzer, &trigrams, ["a b c"]).is_err());
+    }
+
+    #[test]
+    fn unlabeled_text_counts_in_the_idf_of_every_term_and_adds_none() {
+        let features = FeatureConfig {
+            min_count: 2,
+            ..FeatureConfig::default()
+        };
+        let space = FeatureSpace::learn_with_unlabeled(
+            &AnalyzerConfig::default(),
+            &features,
+            ["Paris exige", "Paris exige", "Berlin refuse"],
+            ["Paris exige", "Moscou exige", "Berlin refuse"],
+        )
+        .unwrap();
+        // Berlin and refuse occur once labeled: below the minimum count, whatever
+        // the unlabeled text says. The verb is in 4 of the 6 sentences, the city
+        // and the pair (counted like any term) in 3.
+        let df: Vec<usize> = space
+            .terms()
+            .iter()
+            .map(|t| if t.starts_with("exig") { 4 } else { 3 })
+            .collect();
+        assert_eq!(space.terms().len(), 3, "{:?}", space.terms());
+        assert!(space.terms().iter().any(|t| t.contains(' ')));
+        for ((term, &idf), df) in space.terms().iter().zip(space.idf()).zip(df) {
+            assert_eq!(idf, smoothed_idf(6, df), "{term}");
+        }
     }
 
     #[test]

@@ -66,6 +66,28 @@ pub struct TrainingInfo {
     pub tuning: Option<serde_json::Value>,
 }
 
+impl Default for TrainingInfo {
+    /// Nothing seen, no settings beyond the neutral ones: for models built by hand.
+    fn default() -> Self {
+        TrainingInfo {
+            constructed_weight: one(),
+            none_bias: 0.0,
+            mute_empty_words: false,
+            convergence: None,
+            l2: 0.0,
+            max_iterations: 0,
+            sentences: 0,
+            per_label: BTreeMap::new(),
+            data_sha256: String::new(),
+            data_files: Vec::new(),
+            training_accuracy: 0.0,
+            idf_text_sentences: 0,
+            idf_text_files: Vec::new(),
+            tuning: None,
+        }
+    }
+}
+
 fn is_zero_count(n: &usize) -> bool {
     *n == 0
 }
@@ -819,20 +841,8 @@ mod tests {
             .map(|k| ((k * 7919) % 13) as f64 / 13.0 - 0.5)
             .collect();
         let training = TrainingInfo {
-            constructed_weight: 1.0,
-            none_bias: 0.0,
-            mute_empty_words: false,
-            convergence: None,
-            l2: 0.0,
-            max_iterations: 0,
             sentences: 2,
-            per_label: BTreeMap::new(),
-            data_sha256: String::new(),
-            data_files: vec![],
-            training_accuracy: 0.0,
-            idf_text_sentences: 0,
-            idf_text_files: Vec::new(),
-            tuning: None,
+            ..TrainingInfo::default()
         };
         Model::new(space, weights, [0.1, 0.0, -0.1, 0.2, 0.0], training).unwrap()
     }

@@ -25,7 +25,7 @@ use std::fmt;
 use crate::analyze::{is_empty_term, learn_verb_folds, AnalyzerConfig, Weighting};
 use crate::dataset::{fingerprint, label_counts, Record};
 use crate::error::{Error, Result};
-use crate::features::{smoothed_idf, FeatureConfig, FeatureSpace, SparseVector};
+use crate::features::{FeatureConfig, FeatureSpace, SparseVector};
 use crate::label::Label;
 use crate::model::{Model, TrainingInfo};
 
@@ -331,15 +331,13 @@ impl Prepared {
         if config.fold_verbs {
             analyzer.verb_folds = learn_verb_folds(records.iter().map(|r| r.text.as_str()));
         }
-        let space = FeatureSpace::learn(
+        let unlabeled = config.idf_text.as_ref().map_or(&[][..], |t| t.0.as_slice());
+        let space = FeatureSpace::learn_with_unlabeled(
             &analyzer,
             &config.features,
             records.iter().map(|r| r.text.as_str()),
+            unlabeled.iter().map(String::as_str),
         )?;
-        let space = match &config.idf_text {
-            Some(text) => with_unlabeled_idf(space, records, &text.0)?,
-            None => space,
-        };
         if space.is_empty() {
             return Err(Error::Training(format!(
                 "no term occurs in at least {} sentences: lower --min-count or add data",
@@ -426,43 +424,6 @@ impl Prepared {
         model.training_mut().training_accuracy = correct as f64 / records.len() as f64;
         Ok(model)
     }
-}
-
-/// `space` with idf values counted over the training sentences and `unlabeled`.
-fn with_unlabeled_idf(
-    space: FeatureSpace,
-    records: &[&Record],
-    unlabeled: &[String],
-) -> Result<FeatureSpace> {
-    let mut analyzer = crate::analyze::Analyzer::new(space.config())?;
-    let mut document_frequency = vec![0usize; space.len()];
-    let mut seen: Vec<u32> = Vec::new();
-    let texts = records.iter().map(|r| r.text.as_str());
-    let n_docs = records.len() + unlabeled.len();
-    for sentence in texts.chain(unlabeled.iter().map(String::as_str)) {
-        seen.clear();
-        seen.extend(
-            analyzer
-                .term_names(sentence)
-                .iter()
-                .filter_map(|t| space.id(t)),
-        );
-        seen.sort_unstable();
-        seen.dedup();
-        for &id in &seen {
-            document_frequency[id as usize] += 1;
-        }
-    }
-    let idf = document_frequency
-        .iter()
-        .map(|&df| smoothed_idf(n_docs, df))
-        .collect();
-    FeatureSpace::from_parts(
-        space.config().clone(),
-        *space.feature_config(),
-        space.terms().to_vec(),
-        idf,
-    )
 }
 
 /// Each record's weight (1 when it has none); every weight must be finite and > 0.

@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::collections::BTreeMap;
-
 use demarche::analyze::{AnalyzerConfig, Weighting};
 use demarche::dataset::Dataset;
 use demarche::features::{FeatureConfig, FeatureSpace, SparseVector};
@@ -291,22 +289,7 @@ fn model_with_weights(space: FeatureSpace, seed: u64) -> Model {
     let mut unit = move || (rng.next() % 20_001) as f64 / 10_000.0 - 1.0;
     let weights = (0..space.len() * Label::COUNT).map(|_| unit()).collect();
     let intercepts = std::array::from_fn(|_| unit() / 10.0);
-    let training = TrainingInfo {
-        constructed_weight: 1.0,
-        none_bias: 0.0,
-        mute_empty_words: false,
-        convergence: None,
-        l2: 0.0,
-        max_iterations: 0,
-        sentences: 0,
-        per_label: BTreeMap::new(),
-        data_sha256: String::new(),
-        data_files: vec![],
-        training_accuracy: 0.0,
-        idf_text_sentences: 0,
-        idf_text_files: Vec::new(),
-        tuning: None,
-    };
+    let training = TrainingInfo::default();
     Model::new(space, weights, intercepts, training).unwrap()
 }
 
