@@ -33,6 +33,10 @@ UNCERTAIN_SENTENCES = 1100
 # Round 2: warnings and refusals came out rarest after round 1, so a second cue pool
 # looks for them alone. Its draws come after round 1's: round 1 is unchanged.
 SECOND_CUE_SENTENCES = 300
+# Round 3: after rounds 1-2 the real training data held about 250 refusals and 200
+# warnings, too few to learn them; this round takes every sentence left with a warning
+# or refusal cue, then offer cues, then any cue. Its draws come after round 2's.
+THIRD_CUE_SENTENCES = 3000
 
 # Stems that often carry an act. Used only to *choose* sentences likely to hold one,
 # refusals and offers above all, since news holds few; the labels come from people.
@@ -47,6 +51,21 @@ WARNING_OR_REFUSAL = re.compile(
     r"\b(menac|avert|mis en garde|mise en garde|met en garde|mettre en garde|alert|"
     r"prévien|risque de|danger|conséquences|sanction|ultimatum|rejet|rejett|refus|"
     r"s'oppos|pas question|hors de question|exclu|veto|jamais)",
+    re.IGNORECASE,
+)
+WARNING_CUE = re.compile(
+    r"\b(menac|avert|mis en garde|mise en garde|met en garde|mettre en garde|prévien|"
+    r"ultimatum|n'exclu|représailles|riposte)",
+    re.IGNORECASE,
+)
+REFUSAL_CUE = re.compile(
+    r"\b(rejet|rejett|refus|décli|s'oppos|pas question|hors de question|veto|opposée? à|"
+    r"opposés à|ne cédera|pas accepter|n'accepter)",
+    re.IGNORECASE,
+)
+OFFER_CUE = re.compile(
+    r"\b(propos|offr|offert|prêt à|prête à|prêts à|prêtes à|tend la main|s'engag|promet|"
+    r"promis|dispos[ée]e?s? à)",
     re.IGNORECASE,
 )
 RARE_ACTS = re.compile(r"\b(rejet|rejett|refus|décli|exclu|veto|propos|offr|offert|prêt|tend|promet|promis)", re.I)
@@ -188,6 +207,17 @@ def main():
     second = rng.sample(left, min(SECOND_CUE_SENTENCES, len(left)))
     for a, i, t in sorted(second, key=lambda c: (int(c[0].split("-")[1]), c[1])):
         add(a, i, t, "cue", 2)
+
+    left = [c for c in candidates if normalized(c[2]) not in seen_text]
+    third = [c for c in left if WARNING_CUE.search(c[2]) or REFUSAL_CUE.search(c[2])]
+    taken = set(third)
+    offers = [c for c in left if c not in taken and OFFER_CUE.search(c[2])]
+    third += rng.sample(offers, min(len(offers), (THIRD_CUE_SENTENCES - len(third)) * 2 // 3))
+    taken = set(third)
+    others = [c for c in left if c not in taken and CUE.search(c[2])]
+    third += rng.sample(others, min(len(others), max(0, THIRD_CUE_SENTENCES - len(third))))
+    for a, i, t in sorted(third, key=lambda c: (int(c[0].split("-")[1]), c[1])):
+        add(a, i, t, "cue", 3)
 
     OUT.mkdir(parents=True, exist_ok=True)
     with open(OUT / "pool.jsonl", "w", encoding="utf-8") as f:
