@@ -4,8 +4,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -115,18 +116,32 @@ pub(crate) fn stem_word<'a>(
 pub fn learn_verb_folds<'a>(
     sentences: impl IntoIterator<Item = &'a str>,
 ) -> BTreeMap<String, String> {
-    let mut tokenizer = Tokenizer::new(false, 0);
-    let mut words: BTreeSet<String> = BTreeSet::new();
-    for sentence in sentences {
-        tokenizer.tokenize(sentence);
-        let normalized = tokenizer.normalized();
-        for t in tokenizer.tokens() {
-            let word = &normalized[t.start as usize..t.end as usize];
-            if !words.contains(word) {
-                words.insert(word.to_string());
-            }
-        }
-    }
+    let sentences: Vec<&str> = sentences.into_iter().collect();
+    // The set of words does not depend on how the sentences are shared out.
+    let words: BTreeSet<String> = sentences
+        .par_iter()
+        .fold(
+            || (Tokenizer::new(false, 0), FxHashSet::<String>::default()),
+            |(mut tokenizer, mut words), sentence| {
+                tokenizer.tokenize(sentence);
+                let normalized = tokenizer.normalized();
+                for t in tokenizer.tokens() {
+                    let word = &normalized[t.start as usize..t.end as usize];
+                    if !words.contains(word) {
+                        words.insert(word.to_string());
+                    }
+                }
+                (tokenizer, words)
+            },
+        )
+        .map(|(_, words)| words)
+        .reduce(FxHashSet::default, |a, b| {
+            let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            a.extend(b);
+            a
+        })
+        .into_iter()
+        .collect();
     let stemmer = Stemmer::create(Algorithm::French);
     let mut folds = BTreeMap::new();
     for word in &words {

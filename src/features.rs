@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +109,41 @@ fn distinct_terms(
     out.dedup();
 }
 
+/// In how many of `sentences` each term occurs (only the terms of `known`, when
+/// given), counted in parallel; counts do not depend on how the work is shared.
+fn count_documents(
+    config: &AnalyzerConfig,
+    features: &FeatureConfig,
+    sentences: &[&str],
+    known: Option<&BTreeMap<String, usize>>,
+) -> FxHashMap<String, usize> {
+    sentences
+        .par_iter()
+        .fold(
+            || {
+                let analyzer = Analyzer::new(config).expect("configuration checked by the caller");
+                (analyzer, Vec::new(), FxHashMap::default())
+            },
+            |(mut analyzer, mut seen, mut counts), sentence| {
+                distinct_terms(&mut analyzer, features, sentence, &mut seen);
+                for term in seen.drain(..) {
+                    if known.is_none_or(|k| k.contains_key(&term)) {
+                        *counts.entry(term).or_insert(0) += 1;
+                    }
+                }
+                (analyzer, seen, counts)
+            },
+        )
+        .map(|(_, _, counts)| counts)
+        .reduce(FxHashMap::default, |a, b| {
+            let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            for (term, n) in b {
+                *a.entry(term).or_insert(0) += n;
+            }
+            a
+        })
+}
+
 /// Marks "no such feature" in lookup tables.
 pub(crate) const ABSENT: u32 = u32::MAX;
 
@@ -148,26 +184,24 @@ impl FeatureSpace {
     ) -> Result<Self> {
         let features = *features;
         features.validate()?;
-        let mut analyzer = Analyzer::new(config)?;
-        let mut document_frequency: BTreeMap<String, usize> = BTreeMap::new();
-        let mut n_docs = 0usize;
-        let mut seen: Vec<String> = Vec::new();
-        for sentence in sentences {
-            n_docs += 1;
-            distinct_terms(&mut analyzer, &features, sentence, &mut seen);
-            for term in seen.drain(..) {
-                *document_frequency.entry(term).or_insert(0) += 1;
-            }
-        }
+        // Analyzers are built before the parallel counts so that a bad configuration
+        // is an error here, not a panic in a worker.
+        Analyzer::new(config)?;
+        let sentences: Vec<&str> = sentences.into_iter().collect();
+        let unlabeled: Vec<&str> = unlabeled.into_iter().collect();
+        let n_docs = sentences.len() + unlabeled.len();
+        let mut document_frequency: BTreeMap<String, usize> =
+            count_documents(config, &features, &sentences, None)
+                .into_iter()
+                .collect();
         let min_count = features.min_count.max(1);
         document_frequency.retain(|_, df| *df >= min_count);
-        for sentence in unlabeled {
-            n_docs += 1;
-            distinct_terms(&mut analyzer, &features, sentence, &mut seen);
-            for term in seen.drain(..) {
-                if let Some(df) = document_frequency.get_mut(&term) {
-                    *df += 1;
-                }
+        if !unlabeled.is_empty() {
+            let more = count_documents(config, &features, &unlabeled, Some(&document_frequency));
+            for (term, df) in more {
+                *document_frequency
+                    .get_mut(&term)
+                    .expect("counted only when known") += df;
             }
         }
         let (terms, idf): (Vec<String>, Vec<f64>) = document_frequency

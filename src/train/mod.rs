@@ -10,6 +10,7 @@
 //! the fit, for `train --tune`.
 
 pub mod cv;
+mod params;
 pub mod sparse;
 pub mod tune;
 
@@ -21,6 +22,8 @@ use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+use rayon::prelude::*;
 
 use crate::analyze::{is_empty_term, learn_verb_folds, AnalyzerConfig, Weighting};
 use crate::dataset::{fingerprint, label_counts, Record};
@@ -215,14 +218,16 @@ impl TrainConfig {
 
 /// Sparse rows of `records` under `space`.
 pub fn featurize_all(space: &FeatureSpace, records: &[&Record]) -> Vec<SparseVector> {
-    let mut featurizer = space.featurizer();
     records
-        .iter()
-        .map(|r| {
-            let mut row = SparseVector::default();
-            featurizer.featurize(&r.text, &mut row);
-            row
-        })
+        .par_iter()
+        .map_init(
+            || space.featurizer(),
+            |featurizer, r| {
+                let mut row = SparseVector::default();
+                featurizer.featurize(&r.text, &mut row);
+                row
+            },
+        )
         .collect()
 }
 

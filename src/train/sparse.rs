@@ -22,6 +22,7 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use rayon::prelude::*;
 
+use super::params::Params;
 use crate::error::{Error, Result};
 use crate::features::SparseVector;
 use crate::label::Label;
@@ -93,8 +94,15 @@ impl Compressed {
     }
 }
 
-/// Parameters, residuals and data loss at the point last costed.
-type Evaluation = (Vec<f64>, Vec<f64>, f64);
+/// What is known at the point last costed.
+struct Evaluation {
+    params: Vec<f64>,
+    residuals: Vec<f64>,
+    data_loss: f64,
+    /// Filled when the gradient there is first asked for: L-BFGS asks again for the
+    /// gradient its line search has just computed at the point it accepts.
+    gradient: Option<Vec<f64>>,
+}
 
 /// The fitting problem: sentences as sparse rows, their labels and weights.
 pub struct Problem {
@@ -205,28 +213,37 @@ impl Problem {
                 .sum::<f64>()
     }
 
-    /// Calls `f` with the residuals and data loss at `params`, computing them only
-    /// when `params` is not the point last seen. They are lent, not copied: the
+    /// Calls `f` with what is known at `params`, computing the residuals and data loss
+    /// only when `params` is not the point last seen. They are lent, not copied: the
     /// residuals are sentences × labels, as large as the data.
-    fn with_residuals<T>(&self, params: &[f64], f: impl FnOnce(&[f64], f64) -> T) -> T {
+    fn with_evaluation<T>(&self, params: &[f64], f: impl FnOnce(&mut Evaluation) -> T) -> T {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let fresh = !matches!(last.as_ref(), Some((p, _, _)) if p.as_slice() == params);
+        let fresh = !matches!(last.as_ref(), Some(e) if e.params.as_slice() == params);
         if fresh {
-            let (r, l) = self.residuals(params);
-            *last = Some((params.to_vec(), r, l));
+            let (residuals, data_loss) = self.residuals(params);
+            *last = Some(Evaluation {
+                params: params.to_vec(),
+                residuals,
+                data_loss,
+                gradient: None,
+            });
         }
-        let (_, residuals, loss) = last.as_ref().expect("just filled");
-        f(residuals, *loss)
+        f(last.as_mut().expect("just filled"))
     }
 
     /// The objective at `params`.
     pub fn objective(&self, params: &[f64]) -> f64 {
-        self.with_residuals(params, |_, loss| loss) + self.penalty(params)
+        self.with_evaluation(params, |e| e.data_loss) + self.penalty(params)
     }
 
     /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
     pub fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
-        self.with_residuals(params, |residuals, _| self.gradient_from(params, residuals))
+        self.with_evaluation(params, |e| {
+            if e.gradient.is_none() {
+                e.gradient = Some(self.gradient_from(params, &e.residuals));
+            }
+            e.gradient.clone().expect("just filled")
+        })
     }
 
     fn gradient_from(&self, params: &[f64], residuals: &[f64]) -> Vec<f64> {
@@ -279,7 +296,11 @@ impl Problem {
             .with_tolerance_grad(tolerance)
             .map_err(|e| Error::Training(format!("L-BFGS: {e}")))?;
         let result = Executor::new(self, solver)
-            .configure(|state| state.param(start.clone()).max_iters(max_iterations))
+            .configure(|state| {
+                state
+                    .param(Params::new(start.clone()))
+                    .max_iters(max_iterations)
+            })
             .run()
             .map_err(|e| Error::Training(format!("L-BFGS: {e}")))?;
         let state = result.state();
@@ -288,7 +309,10 @@ impl Problem {
             state.get_termination_status(),
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         );
-        let params = state.get_best_param().cloned().unwrap_or(start);
+        let params = state
+            .get_best_param()
+            .map(|p| p.values().into_owned())
+            .unwrap_or(start);
         let objective = self.objective(&params);
         let gradient_norm = self
             .gradient_at(&params)
@@ -312,20 +336,20 @@ impl Problem {
 }
 
 impl CostFunction for &Problem {
-    type Param = Vec<f64>;
+    type Param = Params;
     type Output = f64;
 
-    fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.objective(p))
+    fn cost(&self, p: &Params) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.objective(&p.values()))
     }
 }
 
 impl Gradient for &Problem {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
+    type Param = Params;
+    type Gradient = Params;
 
-    fn gradient(&self, p: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.gradient_at(p))
+    fn gradient(&self, p: &Params) -> std::result::Result<Params, argmin::core::Error> {
+        Ok(Params::new(self.gradient_at(&p.values())))
     }
 }
 
