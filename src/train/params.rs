@@ -28,7 +28,8 @@ use rayon::prelude::*;
 
 /// Elements per block: long enough that a block's work outweighs handing it to a thread.
 const BLOCK: usize = 1 << 15;
-/// Running sums of a dot product: enough to fill two vector registers of any x86-64.
+/// Independent running sums of a dot product: enough chains to hide the latency of
+/// an addition, so the loop runs at the speed of its loads.
 const LANES: usize = 8;
 
 /// Parameters (or a gradient, or a direction) of the objective, in linfa's layout:
@@ -190,10 +191,17 @@ impl ArgminSub<f64, Params> for Params {
 
 impl ArgminMul<f64, Params> for Params {
     /// Lazy: the vector is shared and the factor applied by whatever reads it next.
+    /// A second product (argmin's `q.mul(γ).mul(-1)`) applies the pending factor
+    /// first, so that `(v·a)·b` rounds as it would eagerly.
     fn mul(&self, other: &f64) -> Params {
+        let values = if self.factor == 1.0 {
+            Arc::clone(&self.values)
+        } else {
+            Arc::new(self.values().into_owned())
+        };
         Params {
-            values: Arc::clone(&self.values),
-            factor: self.factor * other,
+            values,
+            factor: *other,
         }
     }
 }
@@ -223,13 +231,14 @@ impl ArgminZeroLike for Params {
     }
 }
 
+/// argmin-math's comparisons, not `f64::min`/`max`: they differ on NaN and on ±0.
 impl ArgminMinMax for Params {
     fn min(x: &Params, y: &Params) -> Params {
-        x.zip_map(y, f64::min)
+        x.zip_map(y, |a, b| if a < b { a } else { b })
     }
 
     fn max(x: &Params, y: &Params) -> Params {
-        x.zip_map(y, f64::max)
+        x.zip_map(y, |a, b| if a > b { a } else { b })
     }
 }
 
@@ -307,8 +316,9 @@ mod tests {
         assert_eq!(q.dot(&lazy_y).to_bits(), q.dot(&eager_y).to_bits());
         assert_eq!(lazy_y.l2_norm().to_bits(), eager_y.l2_norm().to_bits());
         assert_eq!(lazy_y.values(), eager_y.values());
-        let twice = lazy_y.mul(&-2.0);
-        let eager_twice: Vec<f64> = y.values().iter().map(|v| v * (alpha * -2.0)).collect();
+        // A second product rounds as two eager products, not as one by α·0.3.
+        let twice = lazy_y.mul(&0.3);
+        let eager_twice: Vec<f64> = eager_y.values().iter().map(|v| v * 0.3).collect();
         assert_eq!(twice.into_values(), eager_twice);
     }
 
@@ -333,6 +343,15 @@ mod tests {
         assert_eq!(Params::min(&a, &b).into_values(), vec![0.5, -2.0, -1.0]);
         assert_eq!(Params::max(&a, &b).into_values(), vec![1.0, 4.0, 0.0]);
         assert_eq!(a.zero_like().into_values(), vec![0.0; 3]);
+        // As argmin-math compares: the second argument on NaN and on a ±0 tie.
+        let (n, z) = (
+            Params::new(vec![f64::NAN, 0.0]),
+            Params::new(vec![1.0, -0.0]),
+        );
+        let min = Params::min(&n, &z).into_values();
+        assert_eq!((min[0], min[1].to_bits()), (1.0, (-0.0f64).to_bits()));
+        let max = Params::max(&n, &z).into_values();
+        assert_eq!((max[0], max[1].to_bits()), (1.0, (-0.0f64).to_bits()));
         assert_eq!(a.l2_norm(), 5f64.sqrt());
     }
 }

@@ -112,8 +112,9 @@ pub struct Problem {
     labels: Vec<u8>,
     weights: Vec<f64>,
     alpha: f64,
-    /// The residuals `wᵢ(softmax(hᵢ) − yᵢ)` and loss at the last point costed: the line
-    /// search asks for the cost and then the gradient at the same point.
+    /// The residuals `wᵢ(softmax(hᵢ) − yᵢ)`, loss and gradient at the last point
+    /// costed: the line search asks for the cost and then the gradient at a point, and
+    /// L-BFGS asks again for the gradient at the point it accepts.
     last: Mutex<Option<Evaluation>>,
 }
 
@@ -402,8 +403,15 @@ mod tests {
 
     #[test]
     fn same_bits_on_any_thread_count() {
+        // 8,001 × 5 parameters: more than one block of the parameter vector's passes.
         let rows: Vec<SparseVector> = (0..1000u32)
-            .map(|i| row(&[(i % 37, 0.5), (37 + i % 11, 0.7), (48 + (i * 7) % 600, 0.5)]))
+            .map(|i| {
+                row(&[
+                    (i % 37, 0.5),
+                    (37 + i % 11, 0.7),
+                    (48 + (i * 7) % 7900, 0.5),
+                ])
+            })
             .collect();
         let labels: Vec<Label> = (0..1000).map(|i| Label::ALL[(i * 3 + i / 7) % K]).collect();
         let weights = vec![1.0; 1000];
@@ -413,7 +421,7 @@ mod tests {
                 .build()
                 .unwrap()
                 .install(|| {
-                    Problem::new(&rows, 648, &labels, &weights, 0.1)
+                    Problem::new(&rows, 8000, &labels, &weights, 0.1)
                         .minimize(None, 50, GRADIENT_TOLERANCE)
                         .unwrap()
                 })
@@ -422,5 +430,24 @@ mod tests {
         let three = fit(3);
         assert_eq!(one.params, three.params);
         assert_eq!(one.objective.to_bits(), three.objective.to_bits());
+    }
+
+    #[test]
+    fn the_kept_gradient_is_never_that_of_another_point() {
+        let rows: Vec<SparseVector> = (0..60u32)
+            .map(|i| row(&[(i % 7, 0.5), (7 + i % 5, 1.0)]))
+            .collect();
+        let labels: Vec<Label> = (0..60).map(|i| Label::ALL[i % K]).collect();
+        let weights = vec![1.0; 60];
+        let problem = Problem::new(&rows, 12, &labels, &weights, 0.2);
+        let n = problem.n_params();
+        let a: Vec<f64> = (0..n).map(|j| (j as f64 * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..n).map(|j| (j as f64 * 0.11).cos()).collect();
+        let fresh = |p: &[f64]| Problem::new(&rows, 12, &labels, &weights, 0.2).gradient_at(p);
+        assert_eq!(problem.gradient_at(&a), fresh(&a));
+        problem.objective(&b);
+        assert_eq!(problem.gradient_at(&a), fresh(&a));
+        assert_eq!(problem.gradient_at(&b), fresh(&b));
+        assert_ne!(fresh(&a), fresh(&b));
     }
 }
