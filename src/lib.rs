@@ -27,7 +27,6 @@
 //!
 //! ```
 //! use demarche::dataset::Record;
-//! use demarche::features::FeatureConfig;
 //! use demarche::train::{train, TrainConfig};
 //! use demarche::Label;
 //!
@@ -50,7 +49,6 @@
 //!     .collect();
 //! let refs: Vec<&Record> = records.iter().collect();
 //! let config = TrainConfig {
-//!     features: FeatureConfig { min_count: 1, ..FeatureConfig::default() },
 //!     l2: 0.01,
 //!     ..TrainConfig::default()
 //! };
