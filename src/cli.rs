@@ -19,7 +19,7 @@ pub struct TrainingFlags {
     // with its reason, not as an unknown flag.
     #[arg(long, allow_negative_numbers = true)]
     pub l2: Option<f64>,
-    /// Keep terms found in at least this many training sentences [default: 2].
+    /// Keep terms found in at least this many training sentences [default: 1].
     #[arg(long)]
     pub min_count: Option<usize>,
     /// 1: stems; 2: stems and adjacent stem pairs [default: 2].
