@@ -283,7 +283,7 @@ fn a_warm_started_path_reaches_each_cold_fits_optimum() {
 }
 
 /// Sentences that fooled the model trained on constructed text, held to their gold
-/// label by the default model trained on `data/train` (release: about 20 s; `.ci/run`
+/// label by the default model trained on `data/train` (release: about 30 s; `.ci/run`
 /// runs it with --ignored). « Les États-Unis n'excluent pas de nouvelles sanctions »
 /// (a warning) still comes out `none` and is not held here.
 #[test]
