@@ -264,7 +264,8 @@ pub fn tune(
             min_count: config.features.min_count,
             constructed_weight: config.constructed_weight,
             fold_verbs: config.fold_verbs,
-            none_bias: bias,
+            // The fits already carry the configured bias; the shift is on top of it.
+            none_bias: config.none_bias + bias,
             cv_macro_f1: mean,
             cv_macro_f1_std: std,
             cv_macro_f1_without_bias: mean_std(&unshifted).0,

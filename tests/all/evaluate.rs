@@ -385,10 +385,31 @@ fn tuning_is_deterministic_and_recorded() {
         a.candidates.len()
     );
     assert_eq!(json["grid"]["l2"], serde_json::json!([0.01, 1.0]));
-    // The none bias is one of the grid's, and kept only if it pays on the pooled
-    // out-of-fold predictions.
-    assert!(demarche::train::tune::NONE_BIAS_GRID.contains(&a.config.none_bias));
+    // The none bias is the configured one shifted by one of the grid's, kept only if
+    // it pays on the pooled out-of-fold predictions.
+    assert!(demarche::train::tune::NONE_BIAS_GRID.contains(&(a.config.none_bias - base.none_bias)));
     assert_eq!(json["chosen"]["none_bias"], a.config.none_bias);
+    // Tuning from the bias it chose finds it again: the chosen bias is absolute, not
+    // the shift it was judged with (which dropped the configured bias before).
+    let from_zero = TrainConfig {
+        none_bias: 0.0,
+        ..base.clone()
+    };
+    let z = tune(&from_zero, &records, &grid, 5, 2, &Silent).unwrap();
+    assert_ne!(z.config.none_bias, 0.0, "the fixture should need a bias");
+    let again = tune(
+        &TrainConfig {
+            none_bias: z.config.none_bias,
+            ..from_zero
+        },
+        &records,
+        &grid,
+        5,
+        2,
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(again.config.none_bias, z.config.none_bias);
 }
 
 #[test]
