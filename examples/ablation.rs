@@ -85,6 +85,18 @@ fn unlabeled_news(test: &[&Record]) -> anyhow::Result<UnlabeledText> {
     Ok(UnlabeledText(std::sync::Arc::new(sentences)))
 }
 
+/// Copies of `records`, each changed by `change`.
+fn altered(records: &[&Record], change: impl Fn(&mut Record)) -> Vec<Record> {
+    records
+        .iter()
+        .map(|&r| {
+            let mut r = r.clone();
+            change(&mut r);
+            r
+        })
+        .collect()
+}
+
 fn main() -> anyhow::Result<()> {
     let wanted: Vec<String> = std::env::args().skip(1).collect();
     let train_data = Dataset::load(&["data/train"])?;
@@ -114,32 +126,14 @@ fn main() -> anyhow::Result<()> {
         c
     };
     // Acts count three times as much as `none` in the fit (class weights).
-    let weighted: Vec<Record> = all
-        .iter()
-        .map(|r| Record {
-            weight: r.label.is_act().then_some(3.0),
-            ..(*r).clone()
-        })
-        .collect();
+    let weighted = altered(&all, |r| r.weight = r.label.is_act().then_some(3.0));
     let weighted: Vec<&Record> = weighted.iter().collect();
     // Obligation and attribution frames as one pseudo-word each, appended to the
     // sentence: do frames shared across verbs and topics transfer better than the
     // stems and pairs that already hold them?
-    let marked_train: Vec<Record> = all
-        .iter()
-        .map(|r| Record {
-            text: with_frames(&r.text),
-            ..(*r).clone()
-        })
-        .collect();
+    let marked_train = altered(&all, |r| r.text = with_frames(&r.text));
     let marked_train: Vec<&Record> = marked_train.iter().collect();
-    let marked_test: Vec<Record> = test
-        .iter()
-        .map(|r| Record {
-            text: with_frames(&r.text),
-            ..(*r).clone()
-        })
-        .collect();
+    let marked_test = altered(&test, |r| r.text = with_frames(&r.text));
     let marked_test: Vec<&Record> = marked_test.iter().collect();
     let variants: Vec<(&str, TrainConfig, bool)> = vec![
         (
@@ -240,13 +234,10 @@ fn main() -> anyhow::Result<()> {
 /// thousandth (the trainer needs every label present). The bias is chosen for the
 /// combined labels on the pooled out-of-fold predictions.
 fn two_stages(base: &TrainConfig, all: &[&Record], test: &[&Record]) -> anyhow::Result<()> {
-    let acts_first: Vec<Record> = all
-        .iter()
-        .map(|r| Record {
-            weight: Some(r.weight.unwrap_or(1.0) * if r.label.is_act() { 1.0 } else { 1e-3 }),
-            ..(*r).clone()
-        })
-        .collect();
+    let acts_first = altered(all, |r| {
+        let scale = if r.label.is_act() { 1.0 } else { 1e-3 };
+        r.weight = Some(r.weight.unwrap_or(1.0) * scale);
+    });
     let acts_first: Vec<&Record> = acts_first.iter().collect();
     let combine = |claim: &Prediction, act: &Prediction, bias: f64| -> Prediction {
         let claim = shift_none(claim, bias);
