@@ -15,7 +15,9 @@
 //! gradient entry is summed over its column's rows in row order. The result is the
 //! same, bit for bit, on any number of threads.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Mutex, OnceLock};
 
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -94,6 +96,45 @@ impl Compressed {
     }
 }
 
+/// Groups the columns of `rows` that are identical, entry for entry: returns each
+/// column's group (`NO_GROUP` for an empty column), each group's first column, and
+/// √(columns in the group). Groups are numbered in the order of their first column.
+fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+    let cols = rows.transpose(n_cols);
+    let mut group_of = vec![NO_GROUP; n_cols];
+    let mut first_term: Vec<u32> = Vec::new();
+    let mut sizes: Vec<u32> = Vec::new();
+    // Column hash → groups with that hash (compared entry for entry).
+    let mut by_hash: HashMap<u64, Vec<u32>> = HashMap::new();
+    for c in 0..n_cols {
+        let (idx, val) = cols.row(c);
+        if idx.is_empty() {
+            continue;
+        }
+        let mut hasher = DefaultHasher::new();
+        idx.hash(&mut hasher);
+        for v in val {
+            v.to_bits().hash(&mut hasher);
+        }
+        let candidates = by_hash.entry(hasher.finish()).or_default();
+        let same = candidates.iter().copied().find(|&g| {
+            let (gi, gv) = cols.row(first_term[g as usize] as usize);
+            gi == idx && gv.iter().zip(val).all(|(a, b)| a.to_bits() == b.to_bits())
+        });
+        let g = same.unwrap_or_else(|| {
+            let g = first_term.len() as u32;
+            first_term.push(c as u32);
+            sizes.push(0);
+            candidates.push(g);
+            g
+        });
+        group_of[c] = g;
+        sizes[g as usize] += 1;
+    }
+    let scale = sizes.iter().map(|&k| (k as f64).sqrt()).collect();
+    (group_of, first_term, scale)
+}
+
 /// What is known at the point last costed.
 struct Evaluation {
     params: Vec<f64>,
@@ -104,10 +145,12 @@ struct Evaluation {
     gradient: Option<Vec<f64>>,
 }
 
-/// The fitting problem: sentences as sparse rows, their labels and weights.
-pub struct Problem {
+/// The objective over one set of columns: sentences as sparse rows, their labels and
+/// weights.
+struct Core {
     rows: Compressed,
-    cols: Compressed,
+    /// The transpose, made when a gradient is first asked for.
+    cols: OnceLock<Compressed>,
     n_features: usize,
     labels: Vec<u8>,
     weights: Vec<f64>,
@@ -117,6 +160,31 @@ pub struct Problem {
     /// L-BFGS asks again for the gradient at the point it accepts.
     last: Mutex<Option<Evaluation>>,
 }
+
+/// The fitting problem.
+///
+/// Terms that occur in exactly the same sentences with exactly the same values (most
+/// terms seen once: the words and stem pairs of a sentence no other shares) have
+/// identical columns. Their weights are equal at the optimum, and L-BFGS started from
+/// zero keeps them equal, since every gradient it sees treats them alike. The solver
+/// therefore works on one column per such group, scaled by √k for a group of k terms,
+/// and each term gets the group's weight divided by √k: the objective and the gradient
+/// norm are the same as over all the terms, with a fraction of the parameters. Columns
+/// no sentence has (terms muted out of every row) are left out: their weights are zero.
+pub struct Problem {
+    /// Over every term, for the objective and gradient at given parameters.
+    full: Core,
+    /// Over one column per group: what the solver minimizes.
+    reduced: Core,
+    /// Each term's group, or `NO_GROUP` when no sentence has it.
+    group_of: Vec<u32>,
+    /// Each group's first term: a row holds every term of a group, and counts it once.
+    first_term: Vec<u32>,
+    /// √(terms in the group), for each group.
+    scale: Vec<f64>,
+}
+
+const NO_GROUP: u32 = u32::MAX;
 
 /// How a fit ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,22 +212,108 @@ impl Problem {
     ) -> Problem {
         assert_eq!(rows.len(), labels.len());
         assert_eq!(rows.len(), weights.len());
-        let compressed = Compressed::from_rows(rows);
-        let cols = compressed.transpose(n_features);
-        Problem {
-            rows: compressed,
-            cols,
+        let labels: Vec<u8> = labels.iter().map(|l| l.index() as u8).collect();
+        let full_rows = Compressed::from_rows(rows);
+        let (group_of, first_term, scale) = group_identical_columns(&full_rows, n_features);
+        let mut reduced_rows = Compressed::default();
+        reduced_rows.starts.push(0);
+        for i in 0..full_rows.starts.len() - 1 {
+            let (idx, val) = full_rows.row(i);
+            for (&f, &v) in idx.iter().zip(val) {
+                let g = group_of[f as usize];
+                if first_term[g as usize] == f {
+                    reduced_rows.indices.push(g);
+                    reduced_rows.values.push(v * scale[g as usize]);
+                }
+            }
+            reduced_rows.starts.push(reduced_rows.indices.len());
+        }
+        let core = |rows, n_features| Core {
+            rows,
+            cols: OnceLock::new(),
             n_features,
-            labels: labels.iter().map(|l| l.index() as u8).collect(),
+            labels: labels.clone(),
             weights: weights.to_vec(),
             alpha,
             last: Mutex::new(None),
+        };
+        Problem {
+            reduced: core(reduced_rows, first_term.len()),
+            full: core(full_rows, n_features),
+            group_of,
+            first_term,
+            scale,
         }
     }
 
     /// Number of parameters: `(features + 1) × labels`.
     pub fn n_params(&self) -> usize {
+        self.full.n_params()
+    }
+
+    /// Number of parameters the solver works on: one column per group of identical
+    /// columns, plus the intercepts.
+    pub fn n_solver_params(&self) -> usize {
+        self.reduced.n_params()
+    }
+
+    /// The objective at `params` (every term's weights, then the intercepts).
+    pub fn objective(&self, params: &[f64]) -> f64 {
+        self.full.objective(params)
+    }
+
+    /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
+    pub fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
+        self.full.gradient_at(params)
+    }
+
+    /// Every term's weights from the groups': the group's weight over √k.
+    fn expand(&self, reduced: &[f64]) -> Vec<f64> {
+        let n = self.full.n_features;
+        let mut params = vec![0.0; self.n_params()];
+        for (f, &g) in self.group_of.iter().enumerate() {
+            if g != NO_GROUP {
+                let g = g as usize;
+                for k in 0..K {
+                    params[f * K + k] = reduced[g * K + k] / self.scale[g];
+                }
+            }
+        }
+        params[n * K..].copy_from_slice(&reduced[self.first_term.len() * K..]);
+        params
+    }
+
+    /// The point of the solver's space nearest to `params`: the sum of a group's
+    /// weights over √k (exact when they are equal, as in the solver's own results).
+    fn project(&self, params: &[f64]) -> Vec<f64> {
+        let groups = self.first_term.len();
+        let mut reduced = vec![0.0; self.n_solver_params()];
+        for (f, &g) in self.group_of.iter().enumerate() {
+            if g != NO_GROUP {
+                let g = g as usize;
+                for k in 0..K {
+                    reduced[g * K + k] += params[f * K + k];
+                }
+            }
+        }
+        for (g, &scale) in self.scale.iter().enumerate() {
+            for k in 0..K {
+                reduced[g * K + k] /= scale;
+            }
+        }
+        reduced[groups * K..].copy_from_slice(&params[self.full.n_features * K..]);
+        reduced
+    }
+}
+
+impl Core {
+    fn n_params(&self) -> usize {
         (self.n_features + 1) * K
+    }
+
+    fn cols(&self) -> &Compressed {
+        self.cols
+            .get_or_init(|| self.rows.transpose(self.n_features))
     }
 
     /// Loss and residuals at `params`, computed in parallel over fixed row blocks.
@@ -232,13 +386,11 @@ impl Problem {
         f(last.as_mut().expect("just filled"))
     }
 
-    /// The objective at `params`.
-    pub fn objective(&self, params: &[f64]) -> f64 {
+    fn objective(&self, params: &[f64]) -> f64 {
         self.with_evaluation(params, |e| e.data_loss) + self.penalty(params)
     }
 
-    /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
-    pub fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
+    fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
         self.with_evaluation(params, |e| {
             if e.gradient.is_none() {
                 e.gradient = Some(self.gradient_from(params, &e.residuals));
@@ -248,6 +400,7 @@ impl Problem {
     }
 
     fn gradient_from(&self, params: &[f64], residuals: &[f64]) -> Vec<f64> {
+        let cols = self.cols();
         let mut grad = vec![0.0; self.n_params()];
         let (weights_part, intercept_part) = grad.split_at_mut(self.n_features * K);
         weights_part
@@ -256,7 +409,7 @@ impl Problem {
             .for_each(|(block, out)| {
                 for (j, g) in out.chunks_exact_mut(K).enumerate() {
                     let f = block * COL_BLOCK + j;
-                    let (rows, vals) = self.cols.row(f);
+                    let (rows, vals) = cols.row(f);
                     let mut acc = [0.0; K];
                     for (&i, &v) in rows.iter().zip(vals) {
                         let r = &residuals[i as usize * K..i as usize * K + K];
@@ -276,7 +429,9 @@ impl Problem {
         }
         grad
     }
+}
 
+impl Problem {
     /// Minimizes the objective from `initial` (zeros when `None`), for at most
     /// `max_iterations` L-BFGS iterations or until the gradient norm is below `tolerance`.
     pub fn minimize(
@@ -296,7 +451,9 @@ impl Problem {
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
             .with_tolerance_grad(tolerance)
             .map_err(|e| Error::Training(format!("L-BFGS: {e}")))?;
-        let result = Executor::new(self, solver)
+        let start = self.project(&start);
+        let core = &self.reduced;
+        let result = Executor::new(core, solver)
             .configure(|state| {
                 state
                     .param(Params::new(start.clone()))
@@ -314,8 +471,8 @@ impl Problem {
             .get_best_param()
             .map(|p| p.values().into_owned())
             .unwrap_or(start);
-        let objective = self.objective(&params);
-        let gradient_norm = self
+        let objective = core.objective(&params);
+        let gradient_norm = core
             .gradient_at(&params)
             .iter()
             .map(|g| g * g)
@@ -327,7 +484,7 @@ impl Problem {
             )));
         }
         Ok(Fit {
-            params,
+            params: self.expand(&params),
             iterations,
             objective,
             gradient_norm,
@@ -336,7 +493,7 @@ impl Problem {
     }
 }
 
-impl CostFunction for &Problem {
+impl CostFunction for &Core {
     type Param = Params;
     type Output = f64;
 
@@ -345,7 +502,7 @@ impl CostFunction for &Problem {
     }
 }
 
-impl Gradient for &Problem {
+impl Gradient for &Core {
     type Param = Params;
     type Gradient = Params;
 
@@ -449,5 +606,52 @@ mod tests {
         assert_eq!(problem.gradient_at(&a), fresh(&a));
         assert_eq!(problem.gradient_at(&b), fresh(&b));
         assert_ne!(fresh(&a), fresh(&b));
+    }
+
+    #[test]
+    fn identical_columns_are_solved_as_one_and_empty_ones_stay_zero() {
+        // Terms 1 and 2 share their column, 3 and 5 theirs; term 4 is in no sentence.
+        let rows = vec![
+            row(&[(0, 0.6), (1, 0.5), (2, 0.5)]),
+            row(&[(0, 0.8), (3, 0.3), (5, 0.3)]),
+            row(&[(1, 0.5), (2, 0.5), (6, 0.7)]),
+            row(&[(6, 1.0)]),
+            row(&[(0, 0.2), (6, 0.4)]),
+        ];
+        let labels = [
+            Label::Demand,
+            Label::Refusal,
+            Label::Warning,
+            Label::Offer,
+            Label::NoClaim,
+        ];
+        let weights = [1.0, 2.0, 0.5, 1.0, 3.0];
+        let p = Problem::new(&rows, 7, &labels, &weights, 0.1);
+        assert_eq!(p.n_params(), 8 * K);
+        assert_eq!(p.n_solver_params(), 5 * K);
+        let fit = p.minimize(None, 1000, 1e-10).unwrap();
+        assert!(fit.converged, "{fit:?}");
+        let weight = |f: usize| &fit.params[f * K..f * K + K];
+        assert_eq!(weight(1), weight(2));
+        assert_eq!(weight(3), weight(5));
+        assert_ne!(weight(1), weight(0));
+        assert!(weight(4).iter().all(|&w| w == 0.0));
+        // The optimum of the solver's space is the optimum over every term.
+        let full_norm = p
+            .gradient_at(&fit.params)
+            .iter()
+            .map(|g| g * g)
+            .sum::<f64>()
+            .sqrt();
+        assert!(
+            (full_norm - fit.gradient_norm).abs() < 1e-12,
+            "gradient norms: {full_norm} over every term, {} in the solver's space",
+            fit.gradient_norm
+        );
+        assert!(full_norm < 1e-6, "{full_norm}");
+        assert!((p.objective(&fit.params) - fit.objective).abs() < 1e-12 * fit.objective);
+        // A warm start from the optimum is already converged.
+        let again = p.minimize(Some(fit.params.clone()), 1000, 1e-7).unwrap();
+        assert_eq!(again.iterations, 0);
     }
 }
