@@ -106,7 +106,7 @@ fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u
     let mut sizes: Vec<u32> = Vec::new();
     // Column hash → groups with that hash (compared entry for entry).
     let mut by_hash: HashMap<u64, Vec<u32>> = HashMap::new();
-    for c in 0..n_cols {
+    for (c, group) in group_of.iter_mut().enumerate() {
         let (idx, val) = cols.row(c);
         if idx.is_empty() {
             continue;
@@ -128,7 +128,7 @@ fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u
             candidates.push(g);
             g
         });
-        group_of[c] = g;
+        *group = g;
         sizes[g as usize] += 1;
     }
     let scale = sizes.iter().map(|&k| (k as f64).sqrt()).collect();
