@@ -31,7 +31,8 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// How a real-news record was chosen for annotation: `natural` (every sentence of
-    /// an article), `cue` or `uncertain`.
+    /// an article), `cue`, `uncertain` or `predicted` (labeled an act by a model of the
+    /// time; the label is the annotators').
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
     /// How much the sentence counts in training (1 when absent).
