@@ -15,10 +15,14 @@
 //!   combined in block order, so every result is the same, bit for bit, whatever the
 //!   number of threads.
 //!
+//! - Dot products are remembered: the two-loop recursion asks for every stored
+//!   pair's `yₖ·sₖ` again at each iteration, a third of its dot products, though
+//!   neither vector changes once stored.
+//!
 //! Every result is bit for bit what the same operations done eagerly give.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
 use argmin_math::{
     ArgminAdd, ArgminDot, ArgminL1Norm, ArgminL2Norm, ArgminMinMax, ArgminMul, ArgminScaledAdd,
@@ -28,6 +32,24 @@ use rayon::prelude::*;
 
 /// Elements per block: long enough that a block's work outweighs handing it to a thread.
 const BLOCK: usize = 1 << 15;
+/// Dot products remembered: more than the L-BFGS memory's ten pairs and their
+/// products of an iteration.
+const REMEMBERED_DOTS: usize = 32;
+
+/// A remembered dot product. The operands are held weakly, so that remembering
+/// keeps no vector alive; an operand that is still alive cannot share its address
+/// with another, so a live match is the same vector.
+struct RememberedDot {
+    a: Weak<Vec<f64>>,
+    a_factor: u64,
+    b: Weak<Vec<f64>>,
+    b_factor: u64,
+    value: f64,
+}
+
+/// Shared by every fit: entries of other fits never match, their vectors being others.
+static DOTS: Mutex<Vec<RememberedDot>> = Mutex::new(Vec::new());
+
 /// Independent running sums of a dot product: enough chains to hide the latency of
 /// an addition, so the loop runs at the speed of its loads.
 const LANES: usize = 8;
@@ -137,9 +159,42 @@ fn lane_sum(a: &[f64], b: &[f64], f: &impl Fn(f64, f64) -> f64) -> f64 {
     lanes[0] + tail
 }
 
+impl Params {
+    /// Whether `a · b` is the dot product `entry` remembers, either way round (a
+    /// product of two numbers, and so the sum, is the same in either order).
+    fn is_remembered(entry: &RememberedDot, a: &Params, b: &Params) -> bool {
+        let same = |weak: &Weak<Vec<f64>>, factor: u64, p: &Params| {
+            factor == p.factor.to_bits() && Weak::as_ptr(weak) == Arc::as_ptr(&p.values)
+        };
+        ((same(&entry.a, entry.a_factor, a) && same(&entry.b, entry.b_factor, b))
+            || (same(&entry.a, entry.a_factor, b) && same(&entry.b, entry.b_factor, a)))
+            && entry.a.strong_count() > 0
+            && entry.b.strong_count() > 0
+    }
+}
+
 impl ArgminDot<Params, f64> for Params {
     fn dot(&self, other: &Params) -> f64 {
-        self.sum_of(other, |a, b| a * b)
+        {
+            let dots = DOTS.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(entry) = dots.iter().find(|e| Params::is_remembered(e, self, other)) {
+                return entry.value;
+            }
+        }
+        let value = self.sum_of(other, |a, b| a * b);
+        let mut dots = DOTS.lock().unwrap_or_else(|e| e.into_inner());
+        dots.retain(|e| e.a.strong_count() > 0 && e.b.strong_count() > 0);
+        if dots.len() >= REMEMBERED_DOTS {
+            dots.remove(0);
+        }
+        dots.push(RememberedDot {
+            a: Arc::downgrade(&self.values),
+            a_factor: self.factor.to_bits(),
+            b: Arc::downgrade(&other.values),
+            b_factor: other.factor.to_bits(),
+            value,
+        });
+        value
     }
 }
 
@@ -345,5 +400,28 @@ mod tests {
         let max = Params::max(&n, &z).into_values();
         assert_eq!((max[0], max[1].to_bits()), (1.0, (-0.0f64).to_bits()));
         assert_eq!(a.l2_norm(), 5f64.sqrt());
+    }
+
+    #[test]
+    fn remembered_dot_products_are_never_those_of_other_vectors() {
+        let plain = |a: &Params, b: &Params| lane_sum(&a.values(), &b.values(), &|x, y| x * y);
+        let a = sequence(1000, 3);
+        let b = sequence(1000, 4);
+        let first = a.dot(&b);
+        assert_eq!(first.to_bits(), plain(&a, &b).to_bits());
+        assert_eq!(b.dot(&a).to_bits(), first.to_bits());
+        // The same vector under a pending factor is another operand.
+        let doubled = a.mul(&2.0);
+        assert_eq!(doubled.dot(&b).to_bits(), plain(&doubled, &b).to_bits());
+        assert_ne!(doubled.dot(&b), first);
+        // A vector made after another was dropped may reuse its memory, never its result.
+        for seed in 5..40 {
+            drop(b.clone());
+            let c = sequence(1000, seed);
+            assert_eq!(a.dot(&c).to_bits(), plain(&a, &c).to_bits(), "seed {seed}");
+        }
+        let kept = b.clone();
+        drop(b);
+        assert_eq!(a.dot(&kept).to_bits(), first.to_bits());
     }
 }
