@@ -560,25 +560,34 @@ mod tests {
 
     #[test]
     fn same_bits_on_any_thread_count() {
-        // 8,001 × 5 parameters: more than one block of the parameter vector's passes.
-        let rows: Vec<SparseVector> = (0..1000u32)
+        // 7,098 solver columns (37 + 11 + 7,000 + 50 groups of two identical
+        // columns) × 5: more than one block of the parameter vector's passes.
+        let n = 7000u32;
+        let rows: Vec<SparseVector> = (0..n)
             .map(|i| {
                 row(&[
                     (i % 37, 0.5),
                     (37 + i % 11, 0.7),
                     (48 + (i * 7) % 7900, 0.5),
+                    (7948 + i % 50, 0.3),
+                    (7998 + i % 50, 0.3),
                 ])
             })
             .collect();
-        let labels: Vec<Label> = (0..1000).map(|i| Label::ALL[(i * 3 + i / 7) % K]).collect();
-        let weights = vec![1.0; 1000];
+        let labels: Vec<Label> = (0..n as usize)
+            .map(|i| Label::ALL[(i * 3 + i / 7) % K])
+            .collect();
+        let weights = vec![1.0; n as usize];
+        let problem = Problem::new(&rows, 8048, &labels, &weights, 0.1);
+        assert_eq!(problem.n_solver_params(), (7098 + 1) * K);
+        assert!(problem.n_solver_params() > crate::train::params::BLOCK);
         let fit = |threads| {
             rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap()
                 .install(|| {
-                    Problem::new(&rows, 8000, &labels, &weights, 0.1)
+                    Problem::new(&rows, 8048, &labels, &weights, 0.1)
                         .minimize(None, 50, GRADIENT_TOLERANCE)
                         .unwrap()
                 })
@@ -653,5 +662,22 @@ mod tests {
         // A warm start from the optimum is already converged.
         let again = p.minimize(Some(fit.params.clone()), 1000, 1e-7).unwrap();
         assert_eq!(again.iterations, 0);
+    }
+
+    #[test]
+    fn sentences_without_terms_leave_only_the_intercepts_to_fit() {
+        let rows = vec![row(&[]), row(&[]), row(&[])];
+        let labels = [Label::Demand, Label::NoClaim, Label::NoClaim];
+        let p = Problem::new(&rows, 4, &labels, &[1.0; 3], 0.1);
+        assert_eq!(p.n_solver_params(), K);
+        let fit = p.minimize(None, 100, 1e-8).unwrap();
+        assert!(fit.converged, "{fit:?}");
+        assert!(fit.params[..4 * K].iter().all(|&w| w == 0.0));
+        // The intercepts alone give the label frequencies.
+        let b = &fit.params[4 * K..];
+        let z: f64 = b.iter().map(|x| x.exp()).sum();
+        assert!((b[Label::NoClaim.index()].exp() / z - 2.0 / 3.0).abs() < 1e-6);
+        let empty = Problem::new(&[], 0, &[], &[], 0.1);
+        assert_eq!(empty.minimize(None, 10, 1e-8).unwrap().params, vec![0.0; K]);
     }
 }
