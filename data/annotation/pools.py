@@ -133,6 +133,15 @@ def stories(sentences_by_article):
     return find
 
 
+def read_predictions(path):
+    """`classify --input jsonl` output: record id → its result."""
+    predicted = {}
+    for line in open(path, encoding="utf-8"):
+        p = json.loads(line)
+        predicted[p["id"]] = p
+    return predicted
+
+
 def main():
     seg_dir = sys.argv[1]
     predictions = sys.argv[2] if len(sys.argv) > 2 else None
@@ -237,10 +246,7 @@ def main():
         add(a, i, t, "cue", 3)
 
     if len(sys.argv) > 3:
-        predicted = {}
-        for line in open(sys.argv[3], encoding="utf-8"):
-            p = json.loads(line)
-            predicted[p["id"]] = p["label"]
+        predicted = {i: p["label"] for i, p in read_predictions(sys.argv[3]).items()}
         left = [c for c in candidates if normalized(c[2]) not in seen_text]
         by_label = defaultdict(list)
         for c in left:
@@ -252,10 +258,7 @@ def main():
             add(a, i, t, "predicted", 4)
 
     if len(sys.argv) > 4:
-        predicted = {}
-        for line in open(sys.argv[4], encoding="utf-8"):
-            p = json.loads(line)
-            predicted[p["id"]] = p
+        predicted = read_predictions(sys.argv[4])
         left = [c for c in candidates if normalized(c[2]) not in seen_text]
         key = lambda c: f"{c[0]}-{c[1]:03d}"
         fifth, taken = [], set()

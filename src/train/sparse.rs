@@ -522,6 +522,11 @@ mod tests {
         }
     }
 
+    /// Five sentences' labels, one of each, and unequal weights.
+    fn one_of_each_label() -> ([Label; K], [f64; K]) {
+        (Label::ALL, [1.0, 2.0, 0.5, 1.0, 3.0])
+    }
+
     #[test]
     fn gradient_matches_finite_differences() {
         let rows = vec![
@@ -531,14 +536,7 @@ mod tests {
             row(&[(3, 1.0)]),
             row(&[(2, 0.5), (3, 0.5)]),
         ];
-        let labels = [
-            Label::Demand,
-            Label::Refusal,
-            Label::Warning,
-            Label::Offer,
-            Label::NoClaim,
-        ];
-        let weights = [1.0, 2.0, 0.5, 1.0, 3.0];
+        let (labels, weights) = one_of_each_label();
         let p = Problem::new(&rows, 4, &labels, &weights, 0.3);
         let params: Vec<f64> = (0..p.n_params())
             .map(|i| ((i * 7919) % 13) as f64 / 10.0 - 0.6)
@@ -627,14 +625,7 @@ mod tests {
             row(&[(6, 1.0)]),
             row(&[(0, 0.2), (6, 0.4)]),
         ];
-        let labels = [
-            Label::Demand,
-            Label::Refusal,
-            Label::Warning,
-            Label::Offer,
-            Label::NoClaim,
-        ];
-        let weights = [1.0, 2.0, 0.5, 1.0, 3.0];
+        let (labels, weights) = one_of_each_label();
         let p = Problem::new(&rows, 7, &labels, &weights, 0.1);
         assert_eq!(p.n_params(), 8 * K);
         assert_eq!(p.n_solver_params(), 5 * K);
