@@ -176,7 +176,7 @@ fn main() -> anyhow::Result<()> {
         let (a, b) = passes(&part, &real_a, &real_b)?;
         kappa_line(&format!("real news, {name}"), &agreement(&a, &b)?);
     }
-    for pool in ["natural", "cue", "uncertain", "predicted"] {
+    for pool in demarche::dataset::POOLS {
         let part: Vec<&Record> = all_real
             .iter()
             .copied()

@@ -12,6 +12,12 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::label::Label;
 
+/// How real-news records were chosen for annotation: `natural` (every sentence of an
+/// article), `cue` (a word that often carries an act), `uncertain` (the model of the
+/// time was least sure), `predicted` (the model of the time labeled it an act, or found
+/// one likely; the label is still the annotators').
+pub const POOLS: [&str; 4] = ["natural", "cue", "uncertain", "predicted"];
+
 /// One labeled sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -30,9 +36,7 @@ pub struct Record {
     /// Where the sentence comes from: a seed file, `constructed`, or an article URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// How a real-news record was chosen for annotation: `natural` (every sentence of
-    /// an article), `cue`, `uncertain` or `predicted` (labeled an act by a model of the
-    /// time; the label is the annotators').
+    /// How a real-news record was chosen for annotation: one of [`POOLS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
     /// How much the sentence counts in training (1 when absent).

@@ -171,10 +171,9 @@ impl Params {
         let same = |weak: &Weak<Vec<f64>>, factor: u64, p: &Params| {
             factor == p.factor.to_bits() && Weak::as_ptr(weak) == Arc::as_ptr(&p.values)
         };
-        ((same(&entry.a, entry.a_factor, a) && same(&entry.b, entry.b_factor, b))
-            || (same(&entry.a, entry.a_factor, b) && same(&entry.b, entry.b_factor, a)))
-            && entry.a.strong_count() > 0
-            && entry.b.strong_count() > 0
+        // Both operands are alive, so an address that matches is their vector.
+        (same(&entry.a, entry.a_factor, a) && same(&entry.b, entry.b_factor, b))
+            || (same(&entry.a, entry.a_factor, b) && same(&entry.b, entry.b_factor, a))
     }
 }
 

@@ -135,6 +135,11 @@ fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u
     (group_of, first_term, scale)
 }
 
+/// `α/2 · ‖weights‖²`.
+fn penalty(alpha: f64, weights: &[f64]) -> f64 {
+    0.5 * alpha * weights.iter().map(|w| w * w).sum::<f64>()
+}
+
 /// What is known at the point last costed.
 struct Evaluation {
     params: Vec<f64>,
@@ -171,11 +176,16 @@ struct Core {
 /// and each term gets the group's weight divided by √k: the objective and the gradient
 /// norm are the same as over all the terms, with a fraction of the parameters. Columns
 /// no sentence has (terms muted out of every row) are left out: their weights are zero.
+///
+/// The objective and gradient at any weights of every term come from the same rows:
+/// a group's column times its weight `u` adds what its terms' columns times their
+/// weights add when `u` is their sum over √k ([`Problem::project`]); only the penalty
+/// is over every term.
 pub struct Problem {
-    /// Over every term, for the objective and gradient at given parameters.
-    full: Core,
     /// Over one column per group: what the solver minimizes.
     reduced: Core,
+    /// Terms in all, the length of a row of weights outside the solver.
+    n_features: usize,
     /// Each term's group, or `NO_GROUP` when no sentence has it.
     group_of: Vec<u32>,
     /// Each group's first term: a row holds every term of a group, and counts it once.
@@ -232,14 +242,14 @@ impl Problem {
             rows,
             cols: OnceLock::new(),
             n_features,
-            labels: labels.clone(),
+            labels,
             weights: weights.to_vec(),
             alpha,
             last: Mutex::new(None),
         };
         Problem {
             reduced: core(reduced_rows, first_term.len()),
-            full: core(full_rows, n_features),
+            n_features,
             group_of,
             first_term,
             scale,
@@ -248,7 +258,7 @@ impl Problem {
 
     /// Number of parameters: `(features + 1) × labels`.
     pub fn n_params(&self) -> usize {
-        self.full.n_params()
+        (self.n_features + 1) * K
     }
 
     /// Number of parameters the solver works on: one column per group of identical
@@ -259,17 +269,37 @@ impl Problem {
 
     /// The objective at `params` (every term's weights, then the intercepts).
     pub fn objective(&self, params: &[f64]) -> f64 {
-        self.full.objective(params)
+        let data_loss = self
+            .reduced
+            .with_evaluation(&self.project(params), |e| e.data_loss);
+        data_loss + penalty(self.reduced.alpha, &params[..self.n_features * K])
     }
 
     /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
+    /// A group's column is its terms' column times √k, so each term's share of the
+    /// group's `Xᵀ R` is that over √k.
     pub fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
-        self.full.gradient_at(params)
+        let reduced = self.project(params);
+        let data = self
+            .reduced
+            .with_evaluation(&reduced, |e| self.reduced.gradient_from(None, &e.residuals));
+        let alpha = self.reduced.alpha;
+        let mut grad: Vec<f64> = params.iter().map(|w| alpha * w).collect();
+        for (f, &g) in self.group_of.iter().enumerate() {
+            if g != NO_GROUP {
+                let g = g as usize;
+                for k in 0..K {
+                    grad[f * K + k] += data[g * K + k] / self.scale[g];
+                }
+            }
+        }
+        grad[self.n_features * K..].copy_from_slice(&data[self.first_term.len() * K..]);
+        grad
     }
 
     /// Every term's weights from the groups': the group's weight over √k.
     fn expand(&self, reduced: &[f64]) -> Vec<f64> {
-        let n = self.full.n_features;
+        let n = self.n_features;
         let mut params = vec![0.0; self.n_params()];
         for (f, &g) in self.group_of.iter().enumerate() {
             if g != NO_GROUP {
@@ -301,7 +331,7 @@ impl Problem {
                 reduced[g * K + k] /= scale;
             }
         }
-        reduced[groups * K..].copy_from_slice(&params[self.full.n_features * K..]);
+        reduced[groups * K..].copy_from_slice(&params[self.n_features * K..]);
         reduced
     }
 }
@@ -360,14 +390,6 @@ impl Core {
         (residuals, data_loss)
     }
 
-    fn penalty(&self, params: &[f64]) -> f64 {
-        0.5 * self.alpha
-            * params[..self.n_features * K]
-                .iter()
-                .map(|w| w * w)
-                .sum::<f64>()
-    }
-
     /// Calls `f` with what is known at `params`, computing the residuals and data loss
     /// only when `params` is not the point last seen. They are lent, not copied: the
     /// residuals are sentences × labels, as large as the data.
@@ -387,19 +409,21 @@ impl Core {
     }
 
     fn objective(&self, params: &[f64]) -> f64 {
-        self.with_evaluation(params, |e| e.data_loss) + self.penalty(params)
+        self.with_evaluation(params, |e| e.data_loss)
+            + penalty(self.alpha, &params[..self.n_features * K])
     }
 
     fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
         self.with_evaluation(params, |e| {
             if e.gradient.is_none() {
-                e.gradient = Some(self.gradient_from(params, &e.residuals));
+                e.gradient = Some(self.gradient_from(Some(params), &e.residuals));
             }
             e.gradient.clone().expect("just filled")
         })
     }
 
-    fn gradient_from(&self, params: &[f64], residuals: &[f64]) -> Vec<f64> {
+    /// `Xᵀ R`, plus `αW` when `penalized` gives `W`, and `Σᵢ Rᵢ` for the intercepts.
+    fn gradient_from(&self, penalized: Option<&[f64]>, residuals: &[f64]) -> Vec<f64> {
         let cols = self.cols();
         let mut grad = vec![0.0; self.n_params()];
         let (weights_part, intercept_part) = grad.split_at_mut(self.n_features * K);
@@ -418,7 +442,10 @@ impl Core {
                         }
                     }
                     for k in 0..K {
-                        g[k] = acc[k] + self.alpha * params[f * K + k];
+                        g[k] = match penalized {
+                            Some(w) => acc[k] + self.alpha * w[f * K + k],
+                            None => acc[k],
+                        };
                     }
                 }
             });
@@ -529,15 +556,18 @@ mod tests {
 
     #[test]
     fn gradient_matches_finite_differences() {
+        // Term 4's column is term 1's: the two are solved as one, and the gradient at
+        // weights that differ between them still comes out term by term.
         let rows = vec![
             row(&[(0, 0.6), (2, 0.8)]),
-            row(&[(1, 1.0)]),
-            row(&[(0, 0.3), (1, 0.4), (3, 0.866)]),
+            row(&[(1, 1.0), (4, 1.0)]),
+            row(&[(0, 0.3), (1, 0.4), (3, 0.866), (4, 0.4)]),
             row(&[(3, 1.0)]),
             row(&[(2, 0.5), (3, 0.5)]),
         ];
         let (labels, weights) = one_of_each_label();
-        let p = Problem::new(&rows, 4, &labels, &weights, 0.3);
+        let p = Problem::new(&rows, 6, &labels, &weights, 0.3);
+        assert_eq!(p.n_solver_params(), 5 * K);
         let params: Vec<f64> = (0..p.n_params())
             .map(|i| ((i * 7919) % 13) as f64 / 10.0 - 0.6)
             .collect();

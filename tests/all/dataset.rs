@@ -98,7 +98,7 @@ fn every_record_is_valid_and_complete() {
             assert_eq!(file, expected, "{at}: record of the wrong corpus file");
             let pool = r.pool.as_deref().unwrap_or_else(|| panic!("{at}: no pool"));
             assert!(
-                ["natural", "cue", "uncertain", "predicted"].contains(&pool),
+                demarche::dataset::POOLS.contains(&pool),
                 "{at}: pool {pool}"
             );
             if r.id.starts_with("wn-") {

@@ -26,11 +26,9 @@ fn fixture_records(data: &Dataset) -> Vec<&Record> {
     data.records().collect()
 }
 
-/// Small L2, so that the clearly separable fixture is learnt exactly.
-/// Settings under which the 50 fixture sentences are learnt without error: their
-/// labels hang partly on function words, which the defaults mute.
-/// Settings pinned for the fixtures, whatever the defaults become: the fixture
-/// sentences are few, so every term counts.
+/// Settings, pinned whatever the defaults become, under which the 50 fixture
+/// sentences are learnt without error: a small L2, every term kept (the sentences are
+/// few), and function words unmuted (the labels hang partly on them).
 fn exact_config() -> TrainConfig {
     TrainConfig {
         l2: 0.01,
