@@ -19,7 +19,10 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Mutex, OnceLock};
 
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::core::{
+    CostFunction, Executor, Gradient, IterState, Solver, State, TerminationReason,
+    TerminationStatus, KV,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use rayon::prelude::*;
@@ -98,8 +101,9 @@ impl Compressed {
 
 /// Groups the columns of `rows` that are identical, entry for entry: returns each
 /// column's group (`NO_GROUP` for an empty column), each group's first column, and
-/// √(columns in the group). Groups are numbered in the order of their first column.
-fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u32>, Vec<f64>) {
+/// the number of columns in the group. Groups are numbered in the order of their
+/// first column.
+fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
     let cols = rows.transpose(n_cols);
     let mut group_of = vec![NO_GROUP; n_cols];
     let mut first_term: Vec<u32> = Vec::new();
@@ -131,13 +135,64 @@ fn group_identical_columns(rows: &Compressed, n_cols: usize) -> (Vec<u32>, Vec<u
         *group = g;
         sizes[g as usize] += 1;
     }
-    let scale = sizes.iter().map(|&k| (k as f64).sqrt()).collect();
-    (group_of, first_term, scale)
+    (group_of, first_term, sizes)
+}
+
+/// The curvature of one sentence's loss along a weight at the starting point (every
+/// label's probability 1/K): `p(1 − p)` times the value squared.
+const START_CURVATURE: f64 = (1.0 / K as f64) * (1.0 - 1.0 / K as f64);
+
+/// Each column's factor `d ≤ 1` for the solver's variables `z = d·u`, from the
+/// diagonal of the Hessian at the start: `h = p(1 − p)·Σᵢ wᵢ xᵢ² + α` for a column,
+/// `p(1 − p)·Σᵢ wᵢ` for an intercept.
+///
+/// A weight seen in one sentence has a curvature near α, the intercepts one summed
+/// over every sentence: a ratio of 10⁵ and more, which L-BFGS, with one scalar for
+/// its initial Hessian, learns only slowly. Dividing each column by `d = √(h / c)`
+/// brings the curvatures within reach of each other. `c` is the geometric mean of the
+/// largest column curvature and the intercepts', so that the intercepts and the most
+/// curved weights meet in the middle; the intercepts keep `d = 1` and no factor
+/// exceeds 1. Measured on `data/train` (data 2.3.0): 721 iterations unscaled, 446 with
+/// `c` the intercepts' curvature (plain Jacobi), 249 with the geometric mean; on the
+/// constructed data 248 and 65 (BENCHMARKS.md). The minimum is the same point: only
+/// the path to it changes.
+fn diagonal_factors(rows: &Compressed, n_cols: usize, weights: &[f64], alpha: f64) -> Vec<f64> {
+    let mut column = vec![0.0; n_cols];
+    for (i, &w) in weights.iter().enumerate() {
+        let (idx, val) = rows.row(i);
+        for (&c, &v) in idx.iter().zip(val) {
+            column[c as usize] += w * v * v;
+        }
+    }
+    let intercept = START_CURVATURE * weights.iter().sum::<f64>();
+    let curvature = |sum: f64| START_CURVATURE * sum + alpha;
+    let steepest = column.iter().copied().map(curvature).fold(0.0, f64::max);
+    let reference = (steepest * intercept).sqrt();
+    column
+        .into_iter()
+        .map(|sum| {
+            let d = (curvature(sum) / reference).sqrt();
+            if d.is_finite() {
+                d.min(1.0)
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }
 
 /// `α/2 · ‖weights‖²`.
 fn penalty(alpha: f64, weights: &[f64]) -> f64 {
     0.5 * alpha * weights.iter().map(|w| w * w).sum::<f64>()
+}
+
+/// `Σ_f α_f/2 · ‖weights_f‖²`, a strength per feature (row of K weights).
+fn penalty_per_feature(alphas: &[f64], weights: &[f64]) -> f64 {
+    0.5 * weights
+        .chunks_exact(K)
+        .zip(alphas)
+        .map(|(w, a)| a * w.iter().map(|w| w * w).sum::<f64>())
+        .sum::<f64>()
 }
 
 /// What is known at the point last costed.
@@ -159,7 +214,10 @@ struct Core {
     n_features: usize,
     labels: Vec<u8>,
     weights: Vec<f64>,
+    /// The L2 strength over every term.
     alpha: f64,
+    /// The L2 strength of each of this core's features: `α / d²`.
+    alphas: Vec<f64>,
     /// The residuals `wᵢ(softmax(hᵢ) − yᵢ)`, loss and gradient at the last point
     /// costed: the line search asks for the cost and then the gradient at a point, and
     /// L-BFGS asks again for the gradient at the point it accepts.
@@ -177,10 +235,15 @@ struct Core {
 /// norm are the same as over all the terms, with a fraction of the parameters. Columns
 /// no sentence has (terms muted out of every row) are left out: their weights are zero.
 ///
+/// Each group's column is further divided by a factor `d ≤ 1` ([`diagonal_factors`])
+/// and its L2 strength by `d²`: the solver's variable `z = d·u` has the same objective
+/// as `u`, better conditioned. The gradient over every term then has norm
+/// `‖d·∇z‖`, and the solver stops on that norm, the one linfa's tolerance is on.
+///
 /// The objective and gradient at any weights of every term come from the same rows:
-/// a group's column times its weight `u` adds what its terms' columns times their
-/// weights add when `u` is their sum over √k ([`Problem::project`]); only the penalty
-/// is over every term.
+/// a group's column times its variable `z` adds what its terms' columns times their
+/// weights add when `z` is their sum over `σ = √k / d` ([`Problem::project`]); only
+/// the penalty is over every term.
 pub struct Problem {
     /// Over one column per group: what the solver minimizes.
     reduced: Core,
@@ -190,8 +253,12 @@ pub struct Problem {
     group_of: Vec<u32>,
     /// Each group's first term: a row holds every term of a group, and counts it once.
     first_term: Vec<u32>,
-    /// √(terms in the group), for each group.
+    /// `σ = √k / d` for each group of k terms: its column in the solver is a term's
+    /// column times σ.
     scale: Vec<f64>,
+    /// Each group's `d`, repeated for its K weights, then 1 for the intercepts: the
+    /// gradient over every term has the norm of the solver's gradient times these.
+    factors: Vec<f64>,
 }
 
 const NO_GROUP: u32 = u32::MAX;
@@ -220,24 +287,55 @@ impl Problem {
         weights: &[f64],
         alpha: f64,
     ) -> Problem {
+        Problem::build(rows, n_features, labels, weights, alpha, true)
+    }
+
+    /// `rescale` false leaves every `d` at 1, for the tests to compare.
+    fn build(
+        rows: &[SparseVector],
+        n_features: usize,
+        labels: &[Label],
+        weights: &[f64],
+        alpha: f64,
+        rescale: bool,
+    ) -> Problem {
         assert_eq!(rows.len(), labels.len());
         assert_eq!(rows.len(), weights.len());
         let labels: Vec<u8> = labels.iter().map(|l| l.index() as u8).collect();
         let full_rows = Compressed::from_rows(rows);
-        let (group_of, first_term, scale) = group_identical_columns(&full_rows, n_features);
-        let mut reduced_rows = Compressed::default();
-        reduced_rows.starts.push(0);
+        let (group_of, first_term, sizes) = group_identical_columns(&full_rows, n_features);
+        let root_sizes: Vec<f64> = sizes.iter().map(|&k| (k as f64).sqrt()).collect();
+        let mut merged_rows = Compressed::default();
+        merged_rows.starts.push(0);
         for i in 0..full_rows.starts.len() - 1 {
             let (idx, val) = full_rows.row(i);
             for (&f, &v) in idx.iter().zip(val) {
                 let g = group_of[f as usize];
                 if first_term[g as usize] == f {
-                    reduced_rows.indices.push(g);
-                    reduced_rows.values.push(v * scale[g as usize]);
+                    merged_rows.indices.push(g);
+                    merged_rows.values.push(v * root_sizes[g as usize]);
                 }
             }
-            reduced_rows.starts.push(reduced_rows.indices.len());
+            merged_rows.starts.push(merged_rows.indices.len());
         }
+        drop(full_rows);
+        let d = if rescale {
+            diagonal_factors(&merged_rows, first_term.len(), weights, alpha)
+        } else {
+            vec![1.0; first_term.len()]
+        };
+        let scale: Vec<f64> = root_sizes.iter().zip(&d).map(|(r, d)| r / d).collect();
+        for (g, v) in merged_rows
+            .indices
+            .iter()
+            .zip(merged_rows.values.iter_mut())
+        {
+            *v /= d[*g as usize];
+        }
+        let reduced_rows = merged_rows;
+        let alphas = d.iter().map(|d| alpha / (d * d)).collect();
+        let mut factors: Vec<f64> = d.iter().flat_map(|&d| [d; K]).collect();
+        factors.extend([1.0; K]);
         let core = |rows, n_features| Core {
             rows,
             cols: OnceLock::new(),
@@ -245,6 +343,7 @@ impl Problem {
             labels,
             weights: weights.to_vec(),
             alpha,
+            alphas,
             last: Mutex::new(None),
         };
         Problem {
@@ -253,6 +352,7 @@ impl Problem {
             group_of,
             first_term,
             scale,
+            factors,
         }
     }
 
@@ -276,8 +376,8 @@ impl Problem {
     }
 
     /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
-    /// A group's column is its terms' column times √k, so each term's share of the
-    /// group's `Xᵀ R` is that over √k.
+    /// A group's column is its terms' column times σ, so each term's share of the
+    /// group's `Xᵀ R` is that over σ.
     pub fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
         let reduced = self.project(params);
         let data = self
@@ -297,15 +397,19 @@ impl Problem {
         grad
     }
 
-    /// Every term's weights from the groups': the group's weight over √k.
+    /// Every term's weights from the groups': `σz / k` each, so that the k terms add
+    /// `σz` times their column, as the group's column `σ·x` times `z` does.
     fn expand(&self, reduced: &[f64]) -> Vec<f64> {
         let n = self.n_features;
         let mut params = vec![0.0; self.n_params()];
         for (f, &g) in self.group_of.iter().enumerate() {
             if g != NO_GROUP {
                 let g = g as usize;
+                let d = self.factors[g * K];
+                // σ/k = 1/(√k·d) = 1/(σ·d²).
+                let per_term = 1.0 / (self.scale[g] * d * d);
                 for k in 0..K {
-                    params[f * K + k] = reduced[g * K + k] / self.scale[g];
+                    params[f * K + k] = reduced[g * K + k] * per_term;
                 }
             }
         }
@@ -314,7 +418,7 @@ impl Problem {
     }
 
     /// The point of the solver's space nearest to `params`: the sum of a group's
-    /// weights over √k (exact when they are equal, as in the solver's own results).
+    /// weights over σ (exact when they are equal, as in the solver's own results).
     fn project(&self, params: &[f64]) -> Vec<f64> {
         let groups = self.first_term.len();
         let mut reduced = vec![0.0; self.n_solver_params()];
@@ -410,7 +514,7 @@ impl Core {
 
     fn objective(&self, params: &[f64]) -> f64 {
         self.with_evaluation(params, |e| e.data_loss)
-            + penalty(self.alpha, &params[..self.n_features * K])
+            + penalty_per_feature(&self.alphas, &params[..self.n_features * K])
     }
 
     fn gradient_at(&self, params: &[f64]) -> Vec<f64> {
@@ -443,7 +547,7 @@ impl Core {
                     }
                     for k in 0..K {
                         g[k] = match penalized {
-                            Some(w) => acc[k] + self.alpha * w[f * K + k],
+                            Some(w) => acc[k] + self.alphas[f] * w[f * K + k],
                             None => acc[k],
                         };
                     }
@@ -475,9 +579,16 @@ impl Problem {
                 self.n_params()
             )));
         }
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
-            .with_tolerance_grad(tolerance)
+        // The solver's own test is on the norm of the gradient it sees; ours is on the
+        // gradient over every term, so its own is switched off (a norm is never < 0).
+        let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
+            .with_tolerance_grad(0.0)
             .map_err(|e| Error::Training(format!("L-BFGS: {e}")))?;
+        let solver = StopOnTermsGradient {
+            inner: lbfgs,
+            factors: &self.factors,
+            tolerance,
+        };
         let start = self.project(&start);
         let core = &self.reduced;
         let result = Executor::new(core, solver)
@@ -499,12 +610,7 @@ impl Problem {
             .map(|p| p.values().into_owned())
             .unwrap_or(start);
         let objective = core.objective(&params);
-        let gradient_norm = core
-            .gradient_at(&params)
-            .iter()
-            .map(|g| g * g)
-            .sum::<f64>()
-            .sqrt();
+        let gradient_norm = terms_gradient_norm(&core.gradient_at(&params), &self.factors);
         if !objective.is_finite() {
             return Err(Error::Training(format!(
                 "the objective is not finite ({objective}): check the data and --l2"
@@ -517,6 +623,57 @@ impl Problem {
             gradient_norm,
             converged: converged || gradient_norm < tolerance,
         })
+    }
+}
+
+/// The norm of the gradient over every term, from the solver's gradient.
+fn terms_gradient_norm(solver_gradient: &[f64], factors: &[f64]) -> f64 {
+    solver_gradient
+        .iter()
+        .zip(factors)
+        .map(|(g, d)| (g * d) * (g * d))
+        .sum::<f64>()
+        .sqrt()
+}
+
+type SolverState = IterState<Params, Params, (), (), (), f64>;
+
+/// argmin's L-BFGS, stopped when the gradient over every term (not the one over the
+/// solver's rescaled variables) is below the tolerance.
+struct StopOnTermsGradient<'a, S> {
+    inner: S,
+    factors: &'a [f64],
+    tolerance: f64,
+}
+
+impl<O, S: Solver<O, SolverState>> Solver<O, SolverState> for StopOnTermsGradient<'_, S> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut argmin::core::Problem<O>,
+        state: SolverState,
+    ) -> std::result::Result<(SolverState, Option<KV>), argmin::core::Error> {
+        self.inner.init(problem, state)
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut argmin::core::Problem<O>,
+        state: SolverState,
+    ) -> std::result::Result<(SolverState, Option<KV>), argmin::core::Error> {
+        self.inner.next_iter(problem, state)
+    }
+
+    fn terminate(&mut self, state: &SolverState) -> TerminationStatus {
+        if let Some(gradient) = state.get_gradient() {
+            if terms_gradient_norm(&gradient.values(), self.factors) < self.tolerance {
+                return TerminationStatus::Terminated(TerminationReason::SolverConverged);
+            }
+        }
+        self.inner.terminate(state)
     }
 }
 
@@ -700,5 +857,57 @@ mod tests {
         assert!((b[Label::NoClaim.index()].exp() / z - 2.0 / 3.0).abs() < 1e-6);
         let empty = Problem::new(&[], 0, &[], &[], 0.1);
         assert_eq!(empty.minimize(None, 10, 1e-8).unwrap().params, vec![0.0; K]);
+    }
+
+    #[test]
+    fn rescaled_columns_reach_the_same_optimum_in_fewer_iterations() {
+        // Common terms in many sentences, rare ones in a few: curvatures far apart.
+        let n = 600u32;
+        let rows: Vec<SparseVector> = (0..n)
+            .map(|i| {
+                row(&[
+                    (i % 3, 0.6),
+                    (3 + (i * 7) % 40, 0.5),
+                    (43 + (i * 13) % 400, 0.4),
+                    (443 + i, 0.45),
+                ])
+            })
+            .collect();
+        let labels: Vec<Label> = (0..n as usize)
+            .map(|i| Label::ALL[(i * 7 + i / 5) % K])
+            .collect();
+        let weights: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64 * 0.5).collect();
+        let problem =
+            |rescale| Problem::build(&rows, 443 + n as usize, &labels, &weights, 0.05, rescale);
+        let (scaled, plain) = (problem(true), problem(false));
+        let d = &scaled.factors;
+        assert!(d.iter().all(|&d| d > 0.0 && d <= 1.0));
+        assert!(d[scaled.n_solver_params() - K..].iter().all(|&d| d == 1.0));
+        assert!(d.iter().any(|&d| d < 0.5), "nothing rescaled");
+        let tolerance = 1e-5;
+        let a = scaled.minimize(None, 5000, tolerance).unwrap();
+        let b = plain.minimize(None, 5000, tolerance).unwrap();
+        assert!(a.converged && b.converged, "{a:?} {b:?}");
+        // The solver stopped on the gradient over every term.
+        let norm =
+            |p: &Problem, w: &[f64]| p.gradient_at(w).iter().map(|g| g * g).sum::<f64>().sqrt();
+        let terms_norm = norm(&plain, &a.params);
+        assert!(terms_norm < tolerance, "gradient norm {terms_norm}");
+        assert!((terms_norm - a.gradient_norm).abs() < 1e-12);
+        for (x, y) in a.params.iter().zip(&b.params) {
+            assert!((x - y).abs() < 1e-4, "{x} {y}");
+        }
+        assert!(
+            (a.objective - b.objective).abs() < 1e-9 * b.objective,
+            "{} {}",
+            a.objective,
+            b.objective
+        );
+        assert!(
+            a.iterations < b.iterations,
+            "{} iterations rescaled, {} not",
+            a.iterations,
+            b.iterations
+        );
     }
 }

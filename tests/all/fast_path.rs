@@ -237,9 +237,13 @@ fn both_paths_find_the_same_features() {
                 &expected,
                 "{config:?}: {sentence:?}"
             );
-            // Real news text never needs the stages.
+            // Real news text needs the stages only where it holds a combining accent
+            // that NFC merges (« révélé\u{301}les », once in data 2.4.0).
+            let combining = sentence
+                .chars()
+                .any(|c| ('\u{300}'..='\u{36f}').contains(&c));
             assert!(
-                k >= real.len() || classifier.handed_over() == handed_over,
+                k >= real.len() || classifier.handed_over() == handed_over || combining,
                 "slow path for {sentence:?}"
             );
         }
