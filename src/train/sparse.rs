@@ -10,6 +10,11 @@
 //! the intercepts `b` not regularized. Parameters are laid out as linfa lays them:
 //! `(features + 1) × labels`, row-major, the intercepts in the last row.
 //!
+//! The solver sees fewer, rescaled variables ([`Problem`]): identical columns merged,
+//! each column divided by a factor from the Hessian's diagonal at the start. The
+//! objective is the same function of the model's weights, the stopping test is on the
+//! gradient over every term, as linfa's is; only the path to the minimum changes.
+//!
 //! Determinism: rows are cut into blocks of a fixed size whatever the thread count;
 //! each block's loss is summed in row order and the blocks in block order, and each
 //! gradient entry is summed over its column's rows in row order. The result is the
@@ -235,14 +240,14 @@ struct Core {
 /// norm are the same as over all the terms, with a fraction of the parameters. Columns
 /// no sentence has (terms muted out of every row) are left out: their weights are zero.
 ///
-/// Each group's column is further divided by a factor `d ≤ 1` ([`diagonal_factors`])
+/// Each group's column is further divided by a factor `d ≤ 1` (`diagonal_factors`)
 /// and its L2 strength by `d²`: the solver's variable `z = d·u` has the same objective
 /// as `u`, better conditioned. The gradient over every term then has norm
 /// `‖d·∇z‖`, and the solver stops on that norm, the one linfa's tolerance is on.
 ///
 /// The objective and gradient at any weights of every term come from the same rows:
 /// a group's column times its variable `z` adds what its terms' columns times their
-/// weights add when `z` is their sum over `σ = √k / d` ([`Problem::project`]); only
+/// weights add when `z` is their sum over `σ = √k / d` (`Problem::project`); only
 /// the penalty is over every term.
 pub struct Problem {
     /// Over one column per group: what the solver minimizes.
