@@ -221,7 +221,7 @@ fn main() -> anyhow::Result<()> {
                 .iter()
                 .zip(&predictions)
                 .filter(|(r, _)| r.pool.as_deref() == Some("natural"))
-                .map(|(r, p)| (*r, p.clone()))
+                .map(|(r, p)| (*r, *p))
                 .unzip();
         let (natural_bias, natural_cv) = best_none_bias(&natural_records, &natural_predictions);
         let model = train(&config, records, &[])?;
