@@ -158,10 +158,17 @@ fn run(args: Args) -> anyhow::Result<()> {
     model.save(&args.out)?;
     let convergence = model.training().convergence.clone();
     if let Some(c) = convergence.as_ref().filter(|c| !c.converged) {
-        eprintln!(
-            "train: warning: the solver stopped at the iteration cap ({}) before converging (gradient norm {:.2e}, tolerance {:.0e}); raise --max-iterations",
-            config.max_iterations, c.gradient_norm, config.gradient_tolerance
-        );
+        if c.iterations >= config.max_iterations {
+            eprintln!(
+                "train: warning: the solver stopped at the iteration cap ({}) before converging (gradient norm {:.2e}, tolerance {:.0e}); raise --max-iterations",
+                config.max_iterations, c.gradient_norm, config.gradient_tolerance
+            );
+        } else {
+            eprintln!(
+                "train: warning: the objective stopped decreasing after {} iterations with the gradient norm at {:.2e}, above the tolerance {:.0e}: floating point can take this fit no closer; check --l2 and the sentence weights",
+                c.iterations, c.gradient_norm, config.gradient_tolerance
+            );
+        }
     }
     if !args.quiet {
         use std::fmt::Write as _;

@@ -172,13 +172,17 @@ fn diagonal_factors(rows: &Compressed, n_cols: usize, weights: &[f64], alpha: f6
     let intercept = START_CURVATURE * weights.iter().sum::<f64>();
     let curvature = |sum: f64| START_CURVATURE * sum + alpha;
     let steepest = column.iter().copied().map(curvature).fold(0.0, f64::max);
-    let reference = (steepest * intercept).sqrt();
+    // Two roots, not the root of the product: the product of two large curvatures
+    // (extreme weights or L2) overflows, and d would come out 0.
+    let reference = steepest.sqrt() * intercept.sqrt();
     column
         .into_iter()
         .map(|sum| {
-            let d = (curvature(sum) / reference).sqrt();
-            if d.is_finite() {
-                d.min(1.0)
+            let d = (curvature(sum) / reference).sqrt().min(1.0);
+            // A factor that is 0 or not a number, or that would make the column's L2
+            // strength α/d² infinite, is no scaling at all.
+            if d > 0.0 && (alpha / (d * d)).is_finite() {
+                d
             } else {
                 1.0
             }
@@ -279,7 +283,8 @@ pub struct Fit {
     pub objective: f64,
     /// Euclidean norm of the gradient at `params`.
     pub gradient_norm: f64,
-    /// False when the iteration cap stopped the solver before the gradient tolerance.
+    /// Whether the gradient norm is below the tolerance: false when the iteration cap,
+    /// or a cost that stopped changing, stopped the solver first.
     pub converged: bool,
 }
 
@@ -606,10 +611,6 @@ impl Problem {
             .map_err(|e| Error::Training(format!("L-BFGS: {e}")))?;
         let state = result.state();
         let iterations = state.get_iter();
-        let converged = matches!(
-            state.get_termination_status(),
-            TerminationStatus::Terminated(TerminationReason::SolverConverged)
-        );
         let params = state
             .get_best_param()
             .map(|p| p.values().into_owned())
@@ -626,7 +627,9 @@ impl Problem {
             iterations,
             objective,
             gradient_norm,
-            converged: converged || gradient_norm < tolerance,
+            // Not argmin's verdict: it also calls a fit whose cost stopped changing
+            // converged, whatever its gradient.
+            converged: gradient_norm < tolerance,
         })
     }
 }
@@ -674,8 +677,16 @@ impl<O, S: Solver<O, SolverState>> Solver<O, SolverState> for StopOnTermsGradien
 
     fn terminate(&mut self, state: &SolverState) -> TerminationStatus {
         if let Some(gradient) = state.get_gradient() {
-            if terms_gradient_norm(&gradient.values(), self.factors) < self.tolerance {
+            let norm = terms_gradient_norm(&gradient.values(), self.factors);
+            if norm < self.tolerance {
                 return TerminationStatus::Terminated(TerminationReason::SolverConverged);
+            }
+            // Nothing can come of a point whose cost or gradient is not a number:
+            // argmin's line search would go on forever from it.
+            if !(norm.is_finite() && state.get_cost().is_finite()) {
+                return TerminationStatus::Terminated(TerminationReason::SolverExit(
+                    "the objective or its gradient is not finite".into(),
+                ));
             }
         }
         self.inner.terminate(state)
@@ -821,7 +832,7 @@ mod tests {
         let p = Problem::new(&rows, 7, &labels, &weights, 0.1);
         assert_eq!(p.n_params(), 8 * K);
         assert_eq!(p.n_solver_params(), 5 * K);
-        let fit = p.minimize(None, 1000, 1e-10).unwrap();
+        let fit = p.minimize(None, 1000, 1e-7).unwrap();
         assert!(fit.converged, "{fit:?}");
         let weight = |f: usize| &fit.params[f * K..f * K + K];
         assert_eq!(weight(1), weight(2));
@@ -899,6 +910,12 @@ mod tests {
         let terms_norm = norm(&plain, &a.params);
         assert!(terms_norm < tolerance, "gradient norm {terms_norm}");
         assert!((terms_norm - a.gradient_norm).abs() < 1e-12);
+        // ... and not later than it allows: one iteration fewer is not there yet.
+        let before = scaled.minimize(None, a.iterations - 1, tolerance).unwrap();
+        assert!(
+            !before.converged && before.gradient_norm >= tolerance,
+            "{before:?}"
+        );
         for (x, y) in a.params.iter().zip(&b.params) {
             assert!((x - y).abs() < 1e-4, "{x} {y}");
         }
@@ -914,5 +931,37 @@ mod tests {
             a.iterations,
             b.iterations
         );
+    }
+
+    #[test]
+    fn extreme_weights_or_l2_end_in_bounded_time() {
+        // Curvatures near the largest f64: the rescaling must not turn them into
+        // factors of 0 and costs that are not a number, on which argmin's line search
+        // never ends. Each fit must come back, converged, stopped or with an error.
+        let rows = vec![
+            row(&[(0, 0.6), (1, 0.8)]),
+            row(&[(1, 0.6), (2, 0.8)]),
+            row(&[(2, 1.0)]),
+            row(&[(0, 0.8), (2, 0.6)]),
+            row(&[(3, 1.0)]),
+        ];
+        let (labels, _) = one_of_each_label();
+        let cases: Vec<(f64, f64)> = vec![(1e155, 0.05), (1.0, 1e308), (1e-300, 0.01)];
+        for (weight, alpha) in cases {
+            let (rows, labels) = (rows.clone(), labels);
+            let (done, result) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let p = Problem::new(&rows, 4, &labels, &[weight; K], alpha);
+                let _ = done.send(
+                    p.minimize(None, 50, GRADIENT_TOLERANCE)
+                        .map(|f| f.iterations),
+                );
+            });
+            let outcome = result.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(
+                outcome.is_ok(),
+                "weights {weight}, l2 {alpha}: no result after 60 s"
+            );
+        }
     }
 }
