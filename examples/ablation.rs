@@ -128,10 +128,11 @@ fn main() -> anyhow::Result<()> {
     // Acts count three times as much as `none` in the fit (class weights).
     let weighted = altered(&all, |r| r.weight = r.label.is_act().then_some(3.0));
     let weighted: Vec<&Record> = weighted.iter().collect();
-    // The sentences chosen for annotation (by cue words or by a model: a third of
-    // them acts, against a twentieth of whole articles) count half.
+    // The sentences chosen for annotation (every pool but whole articles: by cue
+    // words or by a model, a third of them acts, against a twentieth of whole
+    // articles) count half.
     let chosen_half = altered(&all, |r| {
-        if matches!(r.pool.as_deref(), Some("cue" | "uncertain" | "predicted")) {
+        if r.pool.as_deref().is_some_and(|p| p != "natural") {
             r.weight = Some(0.5);
         }
     });

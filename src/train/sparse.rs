@@ -157,10 +157,9 @@ const START_CURVATURE: f64 = (1.0 / K as f64) * (1.0 - 1.0 / K as f64);
 /// brings the curvatures within reach of each other. `c` is the geometric mean of the
 /// largest column curvature and the intercepts', so that the intercepts and the most
 /// curved weights meet in the middle; the intercepts keep `d = 1` and no factor
-/// exceeds 1. Measured on `data/train` (data 2.3.0): 721 iterations unscaled, 446 with
-/// `c` the intercepts' curvature (plain Jacobi), 249 with the geometric mean; on the
-/// constructed data 248 and 65 (BENCHMARKS.md). The minimum is the same point: only
-/// the path to it changes.
+/// exceeds 1. On `data/train` of data 2.4.0, 801 iterations unscaled (commit
+/// `929ab7a`) and 251 rescaled; on the constructed data 248 and 65 (BENCHMARKS.md).
+/// The minimum is the same point: only the path to it changes.
 fn diagonal_factors(rows: &Compressed, n_cols: usize, weights: &[f64], alpha: f64) -> Vec<f64> {
     let mut column = vec![0.0; n_cols];
     for (i, &w) in weights.iter().enumerate() {
@@ -223,8 +222,6 @@ struct Core {
     n_features: usize,
     labels: Vec<u8>,
     weights: Vec<f64>,
-    /// The L2 strength over every term.
-    alpha: f64,
     /// The L2 strength of each of this core's features: `α / d²`.
     alphas: Vec<f64>,
     /// The residuals `wᵢ(softmax(hᵢ) − yᵢ)`, loss and gradient at the last point
@@ -265,9 +262,11 @@ pub struct Problem {
     /// `σ = √k / d` for each group of k terms: its column in the solver is a term's
     /// column times σ.
     scale: Vec<f64>,
-    /// Each group's `d`, repeated for its K weights, then 1 for the intercepts: the
-    /// gradient over every term has the norm of the solver's gradient times these.
+    /// Each group's `d`: the gradient over every term has the norm of the solver's
+    /// gradient with each group's K entries times its `d` (the intercepts' times 1).
     factors: Vec<f64>,
+    /// The L2 strength over every term.
+    alpha: f64,
 }
 
 const NO_GROUP: u32 = u32::MAX;
@@ -315,54 +314,52 @@ impl Problem {
         let full_rows = Compressed::from_rows(rows);
         let (group_of, first_term, sizes) = group_identical_columns(&full_rows, n_features);
         let root_sizes: Vec<f64> = sizes.iter().map(|&k| (k as f64).sqrt()).collect();
-        let mut merged_rows = Compressed::default();
-        merged_rows.starts.push(0);
+        let mut reduced_rows = Compressed::default();
+        reduced_rows.starts.push(0);
         for i in 0..full_rows.starts.len() - 1 {
             let (idx, val) = full_rows.row(i);
             for (&f, &v) in idx.iter().zip(val) {
                 let g = group_of[f as usize];
                 if first_term[g as usize] == f {
-                    merged_rows.indices.push(g);
-                    merged_rows.values.push(v * root_sizes[g as usize]);
+                    reduced_rows.indices.push(g);
+                    reduced_rows.values.push(v * root_sizes[g as usize]);
                 }
             }
-            merged_rows.starts.push(merged_rows.indices.len());
+            reduced_rows.starts.push(reduced_rows.indices.len());
         }
         drop(full_rows);
-        let d = if rescale {
-            diagonal_factors(&merged_rows, first_term.len(), weights, alpha)
+        // The factors come from the merged columns' curvatures, so the columns are
+        // divided by them once merged.
+        let factors = if rescale {
+            diagonal_factors(&reduced_rows, first_term.len(), weights, alpha)
         } else {
             vec![1.0; first_term.len()]
         };
-        let scale: Vec<f64> = root_sizes.iter().zip(&d).map(|(r, d)| r / d).collect();
-        for (g, v) in merged_rows
-            .indices
-            .iter()
-            .zip(merged_rows.values.iter_mut())
-        {
-            *v /= d[*g as usize];
+        for (g, v) in reduced_rows.indices.iter().zip(&mut reduced_rows.values) {
+            *v /= factors[*g as usize];
         }
-        let reduced_rows = merged_rows;
-        let alphas = d.iter().map(|d| alpha / (d * d)).collect();
-        let mut factors: Vec<f64> = d.iter().flat_map(|&d| [d; K]).collect();
-        factors.extend([1.0; K]);
-        let core = |rows, n_features| Core {
-            rows,
+        let scale = root_sizes
+            .iter()
+            .zip(&factors)
+            .map(|(r, d)| r / d)
+            .collect();
+        let reduced = Core {
+            rows: reduced_rows,
             cols: OnceLock::new(),
-            n_features,
+            n_features: first_term.len(),
             labels,
             weights: weights.to_vec(),
-            alpha,
-            alphas,
+            alphas: factors.iter().map(|d| alpha / (d * d)).collect(),
             last: Mutex::new(None),
         };
         Problem {
-            reduced: core(reduced_rows, first_term.len()),
+            reduced,
             n_features,
             group_of,
             first_term,
             scale,
             factors,
+            alpha,
         }
     }
 
@@ -382,7 +379,7 @@ impl Problem {
         let data_loss = self
             .reduced
             .with_evaluation(&self.project(params), |e| e.data_loss);
-        data_loss + penalty(self.reduced.alpha, &params[..self.n_features * K])
+        data_loss + penalty(self.alpha, &params[..self.n_features * K])
     }
 
     /// The gradient at `params`: `Xᵀ R + αW` for the weights, `Σᵢ Rᵢ` for the intercepts.
@@ -393,8 +390,7 @@ impl Problem {
         let data = self
             .reduced
             .with_evaluation(&reduced, |e| self.reduced.gradient_from(None, &e.residuals));
-        let alpha = self.reduced.alpha;
-        let mut grad: Vec<f64> = params.iter().map(|w| alpha * w).collect();
+        let mut grad: Vec<f64> = params.iter().map(|w| self.alpha * w).collect();
         for (f, &g) in self.group_of.iter().enumerate() {
             if g != NO_GROUP {
                 let g = g as usize;
@@ -415,7 +411,7 @@ impl Problem {
         for (f, &g) in self.group_of.iter().enumerate() {
             if g != NO_GROUP {
                 let g = g as usize;
-                let d = self.factors[g * K];
+                let d = self.factors[g];
                 // σ/k = 1/(√k·d) = 1/(σ·d²).
                 let per_term = 1.0 / (self.scale[g] * d * d);
                 for k in 0..K {
@@ -634,12 +630,15 @@ impl Problem {
     }
 }
 
-/// The norm of the gradient over every term, from the solver's gradient.
+/// The norm of the gradient over every term, from the solver's gradient: each
+/// group's K entries times its factor, the intercepts (the last K) as they are.
 fn terms_gradient_norm(solver_gradient: &[f64], factors: &[f64]) -> f64 {
-    solver_gradient
-        .iter()
+    let (weights, intercepts) = solver_gradient.split_at(factors.len() * K);
+    weights
+        .chunks_exact(K)
         .zip(factors)
-        .map(|(g, d)| (g * d) * (g * d))
+        .flat_map(|(g, &d)| g.iter().map(move |g| (g * d) * (g * d)))
+        .chain(intercepts.iter().map(|g| g * g))
         .sum::<f64>()
         .sqrt()
 }
@@ -722,6 +721,13 @@ mod tests {
         }
     }
 
+    /// `n` labels going round the five in an irregular order.
+    fn cycled_labels(n: u32, step: usize, run: usize) -> Vec<Label> {
+        (0..n as usize)
+            .map(|i| Label::ALL[(i * step + i / run) % K])
+            .collect()
+    }
+
     /// Five sentences' labels, one of each, and unequal weights.
     fn one_of_each_label() -> ([Label; K], [f64; K]) {
         (Label::ALL, [1.0, 2.0, 0.5, 1.0, 3.0])
@@ -775,9 +781,7 @@ mod tests {
                 ])
             })
             .collect();
-        let labels: Vec<Label> = (0..n as usize)
-            .map(|i| Label::ALL[(i * 3 + i / 7) % K])
-            .collect();
+        let labels = cycled_labels(n, 3, 7);
         let weights = vec![1.0; n as usize];
         let problem = Problem::new(&rows, 8048, &labels, &weights, 0.1);
         assert_eq!(problem.n_solver_params(), (7098 + 1) * K);
@@ -889,16 +893,14 @@ mod tests {
                 ])
             })
             .collect();
-        let labels: Vec<Label> = (0..n as usize)
-            .map(|i| Label::ALL[(i * 7 + i / 5) % K])
-            .collect();
+        let labels = cycled_labels(n, 7, 5);
         let weights: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64 * 0.5).collect();
         let problem =
             |rescale| Problem::build(&rows, 443 + n as usize, &labels, &weights, 0.05, rescale);
         let (scaled, plain) = (problem(true), problem(false));
         let d = &scaled.factors;
+        assert_eq!(d.len() * K + K, scaled.n_solver_params());
         assert!(d.iter().all(|&d| d > 0.0 && d <= 1.0));
-        assert!(d[scaled.n_solver_params() - K..].iter().all(|&d| d == 1.0));
         assert!(d.iter().any(|&d| d < 0.5), "nothing rescaled");
         let tolerance = 1e-5;
         let a = scaled.minimize(None, 5000, tolerance).unwrap();
