@@ -5,6 +5,8 @@
 //!
 //! `cargo run --release --example ablation [-- VARIANT…]`
 
+use std::collections::HashSet;
+
 use demarche::analyze::Weighting;
 use demarche::dataset::{unlabeled_sentences, Dataset, Record};
 use demarche::eval::baseline::{predict_all, score};
@@ -128,11 +130,14 @@ fn main() -> anyhow::Result<()> {
     // Acts count three times as much as `none` in the fit (class weights).
     let weighted = altered(&all, |r| r.weight = r.label.is_act().then_some(3.0));
     let weighted: Vec<&Record> = weighted.iter().collect();
-    // The sentences chosen for annotation (every pool but whole articles: by cue
-    // words or by a model, a third of them acts, against a twentieth of whole
-    // articles) count half.
+    // The sentences chosen for annotation (by cue words or by a model, a third of
+    // them acts, against a twentieth of whole articles) count half; `whole` sentences
+    // are the rest of an article, not chosen.
     let chosen_half = altered(&all, |r| {
-        if r.pool.as_deref().is_some_and(|p| p != "natural") {
+        if r.pool
+            .as_deref()
+            .is_some_and(|p| p != "natural" && p != "whole")
+        {
             r.weight = Some(0.5);
         }
     });
@@ -215,13 +220,22 @@ fn main() -> anyhow::Result<()> {
         let scored_records: Vec<&Record> = scored.iter().map(|&i| records[i]).collect();
         let cv = score(&scored_records, &predictions).macro_f1;
         let (bias, cv_biased) = best_none_bias(&scored_records, &predictions);
-        // The same out-of-fold predictions scored on the natural sentences alone
-        // (whole articles: the mix the real test has), with the bias best for them.
+        // The same out-of-fold predictions scored on the sentences of whole articles
+        // alone (the mix the real test has), with the bias best for them: the natural
+        // pool, and the articles a `whole` pool completed, whatever chose their other
+        // sentences.
+        let completed: HashSet<&str> = scored_records
+            .iter()
+            .filter(|r| r.pool.as_deref() == Some("whole"))
+            .map(|r| r.group())
+            .collect();
         let (natural_records, natural_predictions): (Vec<&Record>, Vec<Prediction>) =
             scored_records
                 .iter()
                 .zip(&predictions)
-                .filter(|(r, _)| r.pool.as_deref() == Some("natural"))
+                .filter(|(r, _)| {
+                    r.pool.as_deref() == Some("natural") || completed.contains(r.group())
+                })
                 .map(|(r, p)| (*r, *p))
                 .unzip();
         let (natural_bias, natural_cv) = best_none_bias(&natural_records, &natural_predictions);

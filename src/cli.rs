@@ -31,6 +31,10 @@ pub struct TrainingFlags {
     /// L-BFGS iteration cap [default: 1000].
     #[arg(long)]
     pub max_iterations: Option<u64>,
+    /// Pairs of past steps the sparse solver's L-BFGS keeps (linfa-logistic keeps
+    /// 10): more pairs, fewer iterations but longer ones [default: 6].
+    #[arg(long)]
+    pub lbfgs_memory: Option<usize>,
     /// Which implementation minimizes linfa-logistic's objective [default: sparse].
     #[arg(long, value_enum)]
     pub solver: Option<Solver>,
@@ -59,6 +63,7 @@ impl TrainingFlags {
         config.features.min_count = self.min_count.unwrap_or(base.features.min_count);
         config.l2 = self.l2.unwrap_or(base.l2);
         config.max_iterations = self.max_iterations.unwrap_or(base.max_iterations);
+        config.lbfgs_memory = self.lbfgs_memory.unwrap_or(base.lbfgs_memory);
         config.solver = self.solver.unwrap_or(base.solver);
         config.fold_verbs = self.fold_verbs.unwrap_or(base.fold_verbs);
         config.mute_empty_words = self.mute_empty_words.unwrap_or(base.mute_empty_words);
@@ -74,6 +79,7 @@ impl TrainingFlags {
             ngrams,
             weighting,
             max_iterations,
+            lbfgs_memory,
             solver,
             fold_verbs,
             mute_empty_words,
@@ -84,6 +90,7 @@ impl TrainingFlags {
             || ngrams.is_some()
             || weighting.is_some()
             || max_iterations.is_some()
+            || lbfgs_memory.is_some()
             || solver.is_some()
             || fold_verbs.is_some()
             || mute_empty_words.is_some()
@@ -182,6 +189,7 @@ mod tests {
             ("ngrams", d.features.ngrams.to_string()),
             ("weighting", d.features.weighting.to_string()),
             ("max_iterations", d.max_iterations.to_string()),
+            ("lbfgs_memory", d.lbfgs_memory.to_string()),
             ("solver", d.solver.to_string()),
             ("fold_verbs", d.fold_verbs.to_string()),
             ("mute_empty_words", d.mute_empty_words.to_string()),

@@ -15,8 +15,9 @@ use crate::label::Label;
 /// How real-news records were chosen for annotation: `natural` (every sentence of an
 /// article), `cue` (a word that often carries an act), `uncertain` (the model of the
 /// time was least sure), `predicted` (the model of the time labeled it an act, or found
-/// one likely; the label is still the annotators').
-pub const POOLS: [&str; 4] = ["natural", "cue", "uncertain", "predicted"];
+/// one likely; the label is still the annotators'), `whole` (the sentences left of an
+/// article drawn at random, which complete it).
+pub const POOLS: [&str; 5] = ["natural", "cue", "uncertain", "predicted", "whole"];
 
 /// One labeled sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

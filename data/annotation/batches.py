@@ -21,7 +21,7 @@ def main():
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     records = [json.loads(l) for l in open(ROOT / "target/annotation/pool.jsonl", encoding="utf-8")]
-    order = {"cue": 0, "uncertain": 0, "predicted": 0, "natural": 1}
+    order = {"cue": 0, "uncertain": 0, "predicted": 0, "natural": 1, "whole": 1}
     # Later rounds come after the batches of earlier ones, which keep their numbers.
     records.sort(key=lambda r: (r.get("round", 1), r["corpus"] == "wn", order[r["pool"]], r["article"].split("-")[0], int(r["article"].split("-")[1]) if r["corpus"] == "os" else 0, r["article"], r["id"]))
     # Whole articles in one batch.

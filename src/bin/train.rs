@@ -186,9 +186,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         out!("training acc.  {:.4}", model.training().training_accuracy);
         if let Some(c) = &convergence {
             out!(
-                "solver         {}: {} iterations, objective {:.6}, gradient norm {:.2e}{}",
+                "solver         {}: {} iterations (L-BFGS memory {}), objective {:.6}, gradient norm {:.2e}{}",
                 c.solver,
                 c.iterations,
+                c.lbfgs_memory,
                 c.objective,
                 c.gradient_norm,
                 if c.converged { "" } else { " (not converged)" }

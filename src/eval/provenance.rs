@@ -33,6 +33,7 @@ impl Provenance {
         settings.insert("l2".into(), t.l2.to_string());
         settings.insert("max_iterations".into(), t.max_iterations.to_string());
         if let Some(c) = &t.convergence {
+            settings.insert("lbfgs_memory".into(), c.lbfgs_memory.to_string());
             settings.insert(
                 "solver".into(),
                 format!(
@@ -65,6 +66,9 @@ impl Provenance {
         settings.insert("l2".into(), config.l2.to_string());
         settings.insert("max_iterations".into(), config.max_iterations.to_string());
         settings.insert("solver".into(), config.solver.to_string());
+        if config.solver == crate::train::Solver::Sparse {
+            settings.insert("lbfgs_memory".into(), config.lbfgs_memory.to_string());
+        }
         Provenance {
             training_sha256: fingerprint(training.iter().copied()),
             training_sentences: training.len(),

@@ -46,6 +46,10 @@ pub struct TrainConfig {
     pub l2: f64,
     /// L-BFGS iteration cap.
     pub max_iterations: u64,
+    /// Pairs of past steps the sparse solver's L-BFGS keeps for its Hessian estimate
+    /// (linfa-logistic keeps 10). The optimum does not depend on it, only the path.
+    #[serde(default = "linfa_memory")]
+    pub lbfgs_memory: usize,
     /// Which implementation minimizes the objective.
     #[serde(default)]
     pub solver: Solver,
@@ -99,6 +103,11 @@ fn one() -> f64 {
     1.0
 }
 
+/// The memory of every fit made before it was a setting.
+fn linfa_memory() -> usize {
+    sparse::LINFA_LBFGS_MEMORY
+}
+
 fn default_tolerance() -> f64 {
     sparse::GRADIENT_TOLERANCE
 }
@@ -137,6 +146,14 @@ pub struct Convergence {
     pub gradient_norm: f64,
     /// Whether the gradient norm fell below the tolerance (1e-4) before the cap.
     pub converged: bool,
+    /// Pairs the L-BFGS kept. Absent means linfa-logistic's 10, which every fit
+    /// used before it was a setting, so that older files read as what they were.
+    #[serde(default = "linfa_memory", skip_serializing_if = "is_linfa_memory")]
+    pub lbfgs_memory: usize,
+}
+
+fn is_linfa_memory(memory: &usize) -> bool {
+    *memory == sparse::LINFA_LBFGS_MEMORY
 }
 
 impl Default for TrainConfig {
@@ -152,6 +169,7 @@ impl Default for TrainConfig {
             l2: 0.01,
             // data/train converges (gradient norm < 1e-4) in about 250 iterations.
             max_iterations: 1000,
+            lbfgs_memory: sparse::LBFGS_MEMORY,
             solver: Solver::Sparse,
             gradient_tolerance: sparse::GRADIENT_TOLERANCE,
             constructed_weight: 1.0,
@@ -183,6 +201,12 @@ impl TrainConfig {
         }
         if self.max_iterations == 0 {
             return Err(Error::Config("max_iterations must be ≥ 1".into()));
+        }
+        if self.lbfgs_memory == 0 {
+            return Err(Error::Config(
+                "lbfgs_memory must be ≥ 1: L-BFGS estimates the curvature from the steps it keeps"
+                    .into(),
+            ));
         }
         if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
             return Err(Error::Config(format!(
@@ -463,7 +487,8 @@ pub fn fit_sparse(
     weights: &[f64],
     warm: Option<Vec<f64>>,
 ) -> Result<Fitted> {
-    let problem = sparse::Problem::new(rows, n_features, labels, weights, config.l2);
+    let problem = sparse::Problem::new(rows, n_features, labels, weights, config.l2)
+        .with_memory(config.lbfgs_memory);
     let fit = problem.minimize(warm, config.max_iterations, config.gradient_tolerance)?;
     let split = n_features * Label::COUNT;
     let mut intercepts = [0.0; Label::COUNT];
@@ -476,6 +501,7 @@ pub fn fit_sparse(
         objective: fit.objective,
         gradient_norm: fit.gradient_norm,
         converged: fit.converged,
+        lbfgs_memory: config.lbfgs_memory,
     };
     Ok((params, intercepts, convergence))
 }
@@ -531,6 +557,7 @@ pub fn fit_linfa(
         objective,
         gradient_norm,
         converged: gradient_norm < config.gradient_tolerance,
+        lbfgs_memory: sparse::LINFA_LBFGS_MEMORY,
     };
     Ok((params, intercepts, convergence))
 }

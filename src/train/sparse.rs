@@ -44,8 +44,13 @@ const ROW_BLOCK: usize = 256;
 const COL_BLOCK: usize = 512;
 /// linfa-logistic's default gradient tolerance.
 pub const GRADIENT_TOLERANCE: f64 = 1e-4;
-/// linfa-logistic's L-BFGS memory.
-const LBFGS_MEMORY: usize = 10;
+/// linfa-logistic's L-BFGS memory: the pairs its Hessian estimate keeps.
+pub const LINFA_LBFGS_MEMORY: usize = 10;
+/// The memory this solver uses unless told otherwise. Each pair kept costs about four
+/// passes over the parameters per iteration, memory-bound passes that were most of a
+/// fit's time with ten pairs; with the columns rescaled, fewer pairs cost a few more
+/// iterations at most (BENCHMARKS.md, "L-BFGS memory").
+pub const LBFGS_MEMORY: usize = 6;
 
 /// A sparse matrix, compressed by rows or, transposed, by columns.
 #[derive(Debug, Clone, Default)]
@@ -267,6 +272,8 @@ pub struct Problem {
     factors: Vec<f64>,
     /// The L2 strength over every term.
     alpha: f64,
+    /// L-BFGS memory.
+    memory: usize,
 }
 
 const NO_GROUP: u32 = u32::MAX;
@@ -360,7 +367,14 @@ impl Problem {
             scale,
             factors,
             alpha,
+            memory: LBFGS_MEMORY,
         }
+    }
+
+    /// The same problem, solved by an L-BFGS that keeps `memory` pairs (at least 1).
+    pub fn with_memory(mut self, memory: usize) -> Problem {
+        self.memory = memory.max(1);
+        self
     }
 
     /// Number of parameters: `(features + 1) × labels`.
@@ -587,7 +601,7 @@ impl Problem {
         }
         // The solver's own test is on the norm of the gradient it sees; ours is on the
         // gradient over every term, so its own is switched off (a norm is never < 0).
-        let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), LBFGS_MEMORY)
+        let lbfgs = LBFGS::new(MoreThuenteLineSearch::new(), self.memory)
             .with_tolerance_grad(0.0)
             .map_err(|e| Error::Training(format!("L-BFGS: {e}")))?;
         let solver = StopOnTermsGradient {

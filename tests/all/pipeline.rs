@@ -341,6 +341,8 @@ fn a_format_1_model_saved_again_is_the_committed_format_2_file() {
     assert_eq!(v2.space().feature_config(), v1.space().feature_config());
     assert_eq!(v2.config(), v1.config());
     assert_eq!(v2.training(), v1.training());
+    // Fits made before the L-BFGS memory was a setting kept linfa-logistic's 10.
+    assert_eq!(v2.training().convergence.as_ref().unwrap().lbfgs_memory, 10);
     let (mut old, mut new) = (v1.classifier(), v2.classifier());
     let data = Dataset::load(&[fixture()]).unwrap();
     for record in data.records() {
