@@ -1,7 +1,7 @@
 //! Labeled sentences in JSONL (the record format of `ANNOTATION.md`), read with
 //! their file and line so that every error can name them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +18,17 @@ use crate::label::Label;
 /// one likely; the label is still the annotators'), `whole` (the sentences left of an
 /// article drawn at random, which complete it).
 pub const POOLS: [&str; 5] = ["natural", "cue", "uncertain", "predicted", "whole"];
+
+/// The groups (articles) whose every sentence was annotated: those of the `natural`
+/// pool and those a `whole` pool completed. Their sentences have the mix of labels of
+/// real news, where the other pools were chosen for their acts.
+pub fn whole_articles<'r>(records: impl IntoIterator<Item = &'r Record>) -> HashSet<&'r str> {
+    records
+        .into_iter()
+        .filter(|r| matches!(r.pool.as_deref(), Some("natural" | "whole")))
+        .map(|r| r.group())
+        .collect()
+}
 
 /// One labeled sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -251,7 +251,7 @@ impl Progress for TuneProgress {
     fn candidate(&self, c: &Candidate) {
         if !self.quiet {
             let line = format!(
-                "train: tune [{}] l2 {} ngrams {} {} min count {} constructed weight {} fold verbs {}: CV macro-F1 {:.4} ± {:.4} with none bias {} ({:.4} without) ({:.0} s)",
+                "train: tune [{}] l2 {} ngrams {} {} min count {} constructed weight {} fold verbs {}: CV macro-F1 {:.4} ± {:.4} with none bias {} ({:.4} without); bias for whole articles {} ({:.0} s)",
                 c.stage,
                 c.l2,
                 c.ngrams,
@@ -263,6 +263,7 @@ impl Progress for TuneProgress {
                 c.cv_macro_f1_std,
                 c.none_bias,
                 c.cv_macro_f1_without_bias,
+                c.natural_none_bias,
                 self.started.elapsed().as_secs_f64()
             );
             self.inner.println(line);

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::analyze::Weighting;
-use crate::dataset::Record;
+use crate::dataset::{whole_articles, Record};
 use crate::error::{Error, Result};
 use crate::eval::baseline::{predict_all, score};
 use crate::eval::metrics::mean_std;
@@ -83,6 +83,32 @@ pub fn best_none_bias(records: &[&Record], predictions: &[Prediction]) -> (f64, 
     best
 }
 
+/// The sentences of whole articles among `records` and their predictions, when they
+/// hold every label; otherwise all of them. The none bias corrects the prior of the
+/// training mix for real news, so it is estimated where the labels have the mix of
+/// real news: the sentences chosen for annotation (by cue words or a model) are a
+/// third acts, whole articles a twentieth.
+pub fn natural_mix<'r>(
+    records: Vec<&'r Record>,
+    predictions: Vec<Prediction>,
+) -> (Vec<&'r Record>, Vec<Prediction>) {
+    let whole = whole_articles(records.iter().copied());
+    let (natural, natural_predictions): (Vec<&Record>, Vec<Prediction>) = records
+        .iter()
+        .zip(&predictions)
+        .filter(|(r, _)| whole.contains(r.group()))
+        .map(|(r, p)| (*r, *p))
+        .unzip();
+    let every_label = Label::ALL
+        .iter()
+        .all(|&l| natural.iter().any(|r| r.label == l));
+    if every_label {
+        (natural, natural_predictions)
+    } else {
+        (records, predictions)
+    }
+}
+
 /// The values tried by [`tune`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TuneGrid {
@@ -138,6 +164,10 @@ pub struct Candidate {
     pub fold_verbs: bool,
     /// The none bias it was judged with (chosen on its pooled out-of-fold predictions).
     pub none_bias: f64,
+    /// The none bias best for the sentences of whole articles among those predictions
+    /// ([`natural_mix`]): the one a model with these settings is given, since the bias
+    /// corrects the training mix's prior for news as it comes.
+    pub natural_none_bias: f64,
     /// Mean macro-F1 over the folds, with that bias.
     pub cv_macro_f1: f64,
     /// Mean macro-F1 over the folds without the bias.
@@ -238,13 +268,17 @@ pub fn tune(
     let judge = |stage: &str,
                  config: &TrainConfig,
                  per_fold: &[(Vec<&Record>, Vec<Prediction>)]| {
-        let bias = if grid.tune_none_bias {
+        // Settings are compared by the real CV, each with the bias best for every real
+        // sentence scored; the bias a model is given is the one best for whole articles.
+        let (bias, natural_bias) = if grid.tune_none_bias {
             let test: Vec<&Record> = per_fold.iter().flat_map(|f| f.0.iter().copied()).collect();
             let predictions: Vec<Prediction> =
                 per_fold.iter().flat_map(|f| f.1.iter().copied()).collect();
-            best_none_bias(&test, &predictions).0
+            let judged = best_none_bias(&test, &predictions).0;
+            let (natural, natural_predictions) = natural_mix(test, predictions);
+            (judged, best_none_bias(&natural, &natural_predictions).0)
         } else {
-            0.0
+            (0.0, 0.0)
         };
         let values: Vec<f64> = per_fold
             .iter()
@@ -266,6 +300,7 @@ pub fn tune(
             fold_verbs: config.fold_verbs,
             // The fits already carry the configured bias; the shift is on top of it.
             none_bias: config.none_bias + bias,
+            natural_none_bias: config.none_bias + natural_bias,
             cv_macro_f1: mean,
             cv_macro_f1_std: std,
             cv_macro_f1_without_bias: mean_std(&unshifted).0,
@@ -406,8 +441,8 @@ pub fn tune(
             best_score = scored[w].cv_macro_f1;
         }
     }
-    // The winner keeps the none bias it was judged with.
-    best.none_bias = seen[&key(&best)].none_bias;
+    // The winner gets the none bias best for whole articles, the mix of news.
+    best.none_bias = seen[&key(&best)].natural_none_bias;
     Ok(Tuning {
         config: best,
         cv_macro_f1: best_score,
@@ -427,5 +462,55 @@ mod tests {
         assert_eq!(round_to_one_digit(0.01 / 3.0), 0.003);
         assert_eq!(round_to_one_digit(3.0 * 3.0), 9.0);
         assert_eq!(round_to_one_digit(9.0 * 3.0), 30.0);
+    }
+
+    fn record(id: &str, label: Label, pool: &str) -> Record {
+        Record {
+            pool: Some(pool.to_string()),
+            ..Record::new(id, "texte", label)
+        }
+    }
+
+    fn certain(label: Label) -> Prediction {
+        let mut probabilities = [0.0; Label::COUNT];
+        probabilities[label.index()] = 1.0;
+        Prediction {
+            label,
+            probabilities,
+        }
+    }
+
+    /// The bias is estimated on whole articles, every sentence of an article a `whole`
+    /// pool completed included, when they hold every label; otherwise on everything.
+    #[test]
+    fn the_natural_mix_is_the_sentences_of_whole_articles() {
+        let mut records = vec![
+            record("os-1-000", Label::Demand, "cue"),
+            record("os-2-000", Label::Refusal, "predicted"),
+        ];
+        for (i, label) in Label::ALL.into_iter().enumerate() {
+            records.push(record(&format!("wn-{i}-000"), label, "natural"));
+        }
+        records.push(record("os-3-000", Label::Offer, "predicted"));
+        records.push(record("os-3-001", Label::NoClaim, "whole"));
+        let refs: Vec<&Record> = records.iter().collect();
+        let predictions: Vec<Prediction> = refs.iter().map(|r| certain(r.label)).collect();
+        let (chosen, chosen_predictions) = natural_mix(refs.clone(), predictions.clone());
+        let ids: Vec<&str> = chosen.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["wn-0-000", "wn-1-000", "wn-2-000", "wn-3-000", "wn-4-000", "os-3-000", "os-3-001"]
+        );
+        assert_eq!(chosen_predictions.len(), chosen.len());
+        assert_eq!(chosen_predictions[5].label, Label::Offer);
+        // Whole articles without a warning: every sentence.
+        let without: Vec<&Record> = refs
+            .iter()
+            .copied()
+            .filter(|r| r.id != "wn-2-000")
+            .collect();
+        let n = without.len();
+        let (all, _) = natural_mix(without, vec![certain(Label::NoClaim); n]);
+        assert_eq!(all.len(), n);
     }
 }
