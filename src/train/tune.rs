@@ -88,10 +88,10 @@ pub fn best_none_bias(records: &[&Record], predictions: &[Prediction]) -> (f64, 
 /// training mix for real news, so it is estimated where the labels have the mix of
 /// real news: the sentences chosen for annotation (by cue words or a model) are a
 /// third acts, whole articles a twentieth.
-pub fn natural_mix<'r>(
-    records: Vec<&'r Record>,
+pub fn natural_mix(
+    records: Vec<&Record>,
     predictions: Vec<Prediction>,
-) -> (Vec<&'r Record>, Vec<Prediction>) {
+) -> (Vec<&Record>, Vec<Prediction>) {
     let whole = whole_articles(records.iter().copied());
     let (natural, natural_predictions): (Vec<&Record>, Vec<Prediction>) = records
         .iter()
