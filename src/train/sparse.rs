@@ -162,8 +162,9 @@ const START_CURVATURE: f64 = (1.0 / K as f64) * (1.0 - 1.0 / K as f64);
 /// brings the curvatures within reach of each other. `c` is the geometric mean of the
 /// largest column curvature and the intercepts', so that the intercepts and the most
 /// curved weights meet in the middle; the intercepts keep `d = 1` and no factor
-/// exceeds 1. On `data/train` of data 2.4.0, 801 iterations unscaled (commit
-/// `929ab7a`) and 251 rescaled; on the constructed data 248 and 65 (BENCHMARKS.md).
+/// exceeds 1. On `data/train` of data 2.4.0, with linfa's L-BFGS memory of 10, 801
+/// iterations unscaled (commit `929ab7a`) and 251 rescaled; on the constructed data
+/// 248 and 65 (BENCHMARKS.md).
 /// The minimum is the same point: only the path to it changes.
 fn diagonal_factors(rows: &Compressed, n_cols: usize, weights: &[f64], alpha: f64) -> Vec<f64> {
     let mut column = vec![0.0; n_cols];
