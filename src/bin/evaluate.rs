@@ -15,6 +15,7 @@ use demarche::eval::{
     transfer,
 };
 use demarche::model::DEFAULT_MODEL_PATH;
+use demarche::train::Setting;
 
 /// Score the demarche classifier on labeled JSONL sentences: accuracy, macro-F1,
 /// per-label precision/recall/F1, confusion matrix, claim detection, lenient accuracy,
@@ -102,7 +103,7 @@ fn run(args: Args) -> anyhow::Result<()> {
                 "evaluate: {} sentences, {} groups; {k}-fold grouped cross-validation (l2 {}, min count {}, ngrams {}, {}) on {} thread(s)…",
                 data.len(),
                 data.groups().len(),
-                config.l2,
+                Setting(config.l2),
                 config.features.min_count,
                 config.features.ngrams,
                 config.features.weighting,

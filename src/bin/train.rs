@@ -9,7 +9,7 @@ use demarche::cli::{BarProgress, TrainingFlags};
 use demarche::dataset::{unlabeled_sentences, Dataset};
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::check_threads;
-use demarche::train::{train, tune, Candidate, Progress, TuneGrid, UnlabeledText};
+use demarche::train::{train, tune, Candidate, Progress, Setting, TuneGrid, UnlabeledText};
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -102,7 +102,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             "train: {} sentences from {} file(s); fitting (l2 {}, {} iterations max)…",
             data.len(),
             data.files.len(),
-            config.l2,
+            Setting(config.l2),
             config.max_iterations
         );
     }
@@ -129,7 +129,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             let c = &result.config;
             eprintln!(
                 "train: tuning chose l2 {}, ngrams {}, {}, min count {}, constructed weight {}, fold verbs {}, none bias {} (CV macro-F1 {:.4}) in {:.0} s; fitting…",
-                c.l2,
+                Setting(c.l2),
                 c.features.ngrams,
                 c.features.weighting,
                 c.features.min_count,
@@ -198,7 +198,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         if let Some(result) = &tuning {
             out!(
                 "tuned          l2 {}, ngrams {}, {}, min count {}, constructed weight {}, fold verbs {}, none bias {}: CV macro-F1 {:.4} ({} folds, {} candidates)",
-                config.l2,
+                Setting(config.l2),
                 config.features.ngrams,
                 config.features.weighting,
                 config.features.min_count,
@@ -253,7 +253,7 @@ impl Progress for TuneProgress {
             let line = format!(
                 "train: tune [{}] l2 {} ngrams {} {} min count {} constructed weight {} fold verbs {}: CV macro-F1 {:.4} ± {:.4} with none bias {} ({:.4} without); bias for whole articles {} ({:.0} s)",
                 c.stage,
-                c.l2,
+                Setting(c.l2),
                 c.ngrams,
                 c.weighting,
                 c.min_count,

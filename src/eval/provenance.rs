@@ -63,7 +63,7 @@ impl Provenance {
     /// The provenance of models trained with `config` on `training`.
     pub fn of_config(config: &TrainConfig, training: &[&Record], tested: &[&Record]) -> Provenance {
         let mut settings = feature_settings(&config.analyzer, &config.features);
-        settings.insert("l2".into(), config.l2.to_string());
+        settings.insert("l2".into(), crate::train::Setting(config.l2).to_string());
         settings.insert("max_iterations".into(), config.max_iterations.to_string());
         settings.insert("solver".into(), config.solver.to_string());
         if config.solver == crate::train::Solver::Sparse {

@@ -32,6 +32,22 @@ use crate::features::{FeatureConfig, FeatureSpace, SparseVector};
 use crate::label::Label;
 use crate::model::{Model, TrainingInfo};
 
+/// A setting as people write it: `0.01`, `1e308`, `1e-12`. Rust's `{}` writes every
+/// digit of a very large or very small number (`--l2 1e308` came back as 309 of them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setting(pub f64);
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let magnitude = self.0.abs();
+        if magnitude == 0.0 || !magnitude.is_finite() || (1e-4..1e6).contains(&magnitude) {
+            write!(f, "{}", self.0)
+        } else {
+            write!(f, "{:e}", self.0)
+        }
+    }
+}
+
 /// Largest shift of the `none` intercept `none_bias` may ask for.
 pub const MAX_NONE_BIAS: f64 = 100.0;
 
@@ -427,7 +443,7 @@ impl Prepared {
         if largest < 1e-9 {
             return Err(Error::Training(format!(
                 "l2 {} is so large that every term weight is zero (largest |w| = {largest:.1e}): the model would ignore the text; lower --l2",
-                config.l2
+                Setting(config.l2)
             )));
         }
         intercepts[Label::NoClaim.index()] += config.none_bias;
@@ -563,4 +579,21 @@ pub fn fit_linfa(
         lbfgs_memory: sparse::LINFA_LBFGS_MEMORY,
     };
     Ok((params, intercepts, convergence))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Setting;
+
+    #[test]
+    fn settings_are_written_short() {
+        let written: Vec<String> = [0.01, 1.0, 0.3, 0.0, 1e308, 1e-12, -2.5, 2e6]
+            .into_iter()
+            .map(|x| Setting(x).to_string())
+            .collect();
+        assert_eq!(
+            written,
+            ["0.01", "1", "0.3", "0", "1e308", "1e-12", "-2.5", "2e6"]
+        );
+    }
 }

@@ -211,7 +211,8 @@ fn convergence_is_recorded_and_senseless_settings_are_refused() {
                 l2: 1e300,
                 ..config.clone()
             },
-            "every term weight is zero",
+            // The setting as it was written, not its 301 digits.
+            "l2 1e300 is so large that every term weight is zero",
         ),
         (
             TrainConfig {
