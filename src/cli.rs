@@ -48,7 +48,7 @@ pub struct TrainingFlags {
     #[arg(long, value_name = "BOOL")]
     pub mute_empty_words: Option<bool>,
     /// Added to the `none` intercept after the fit: negative finds more acts;
-    /// `--tune` chooses it [default: -2.5].
+    /// `--tune` chooses it [default: -2].
     #[arg(long, allow_negative_numbers = true)]
     pub none_bias: Option<f64>,
 }
