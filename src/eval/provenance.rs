@@ -30,7 +30,7 @@ impl Provenance {
     pub fn of_model(model: &Model, tested: &[&Record]) -> Provenance {
         let t = model.training();
         let mut settings = feature_settings(model.config(), model.space().feature_config());
-        settings.insert("l2".into(), t.l2.to_string());
+        settings.insert("l2".into(), crate::train::Setting(t.l2).to_string());
         settings.insert("max_iterations".into(), t.max_iterations.to_string());
         if let Some(c) = &t.convergence {
             settings.insert("lbfgs_memory".into(), c.lbfgs_memory.to_string());

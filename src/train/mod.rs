@@ -34,6 +34,8 @@ use crate::model::{Model, TrainingInfo};
 
 /// A setting as people write it: `0.01`, `1e308`, `1e-12`. Rust's `{}` writes every
 /// digit of a very large or very small number (`--l2 1e308` came back as 309 of them).
+/// Plain decimals from 1e-4 to 1e6 are as short as their exponent form and easier to
+/// read; outside, the exponent form is shorter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Setting(pub f64);
 
@@ -216,7 +218,7 @@ impl TrainConfig {
         if !(self.l2.is_finite() && self.l2 > 0.0) {
             return Err(Error::Config(format!(
                 "l2 must be a finite number > 0, not {}: without a penalty the weights of terms seen with one label only grow without bound",
-                self.l2
+                Setting(self.l2)
             )));
         }
         if self.max_iterations == 0 {
@@ -231,13 +233,13 @@ impl TrainConfig {
         if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
             return Err(Error::Config(format!(
                 "gradient_tolerance must be a finite number > 0, not {}",
-                self.gradient_tolerance
+                Setting(self.gradient_tolerance)
             )));
         }
         if !(self.constructed_weight.is_finite() && self.constructed_weight > 0.0) {
             return Err(Error::Config(format!(
                 "constructed_weight must be a finite number > 0, not {} (leave constructed data out instead)",
-                self.constructed_weight
+                Setting(self.constructed_weight)
             )));
         }
         // Beyond this the `none` intercept decides alone, and past the model file's
@@ -245,7 +247,7 @@ impl TrainConfig {
         if !(self.none_bias.is_finite() && self.none_bias.abs() <= MAX_NONE_BIAS) {
             return Err(Error::Config(format!(
                 "none_bias must be a number between -{MAX_NONE_BIAS} and {MAX_NONE_BIAS}, not {}",
-                self.none_bias
+                Setting(self.none_bias)
             )));
         }
         if self.idf_text.is_some() && self.features.weighting == Weighting::Binary {

@@ -41,10 +41,20 @@ pub const MIN_GAIN: f64 = 0.005;
 /// A prediction with `bias` added to the log-odds of `none`: what the model predicts
 /// once its `none` intercept is shifted by `bias`.
 pub fn shift_none(prediction: &Prediction, bias: f64) -> Prediction {
+    let mut shifts = [0.0; Label::COUNT];
+    shifts[Label::NoClaim.index()] = bias;
+    shift_intercepts(prediction, &shifts)
+}
+
+/// A prediction with `shifts[l]` added to the log-odds of each label `l`: what the
+/// model predicts once its intercepts are shifted so.
+pub fn shift_intercepts(prediction: &Prediction, shifts: &[f64; Label::COUNT]) -> Prediction {
     let mut logits = prediction
         .probabilities
         .map(|p| p.max(f64::MIN_POSITIVE).ln());
-    logits[Label::NoClaim.index()] += bias;
+    for (logit, shift) in logits.iter_mut().zip(shifts) {
+        *logit += shift;
+    }
     let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let sum: f64 = logits.iter().map(|l| (l - max).exp()).sum();
     let probabilities = logits.map(|l| (l - max).exp() / sum);

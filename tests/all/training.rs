@@ -231,7 +231,13 @@ fn convergence_is_recorded_and_senseless_settings_are_refused() {
             },
             "lbfgs_memory",
         ),
-        (TrainConfig { l2: -1.0, ..config }, "l2"),
+        (
+            TrainConfig {
+                l2: -1e308,
+                ..config
+            },
+            "l2 must be a finite number > 0, not -1e308",
+        ),
     ];
     for (senseless, reason) in refused {
         let error = train(&senseless, &records, &[]).unwrap_err();
