@@ -181,9 +181,9 @@ impl Default for TrainConfig {
             features: FeatureConfig::default(),
             // Chosen by `train --tune` on data/train: grouped 5-fold cross-validation
             // over the real training articles, every candidate judged with its best
-            // none bias (README, "Accuracy on real news"). On data 2.2.0, 2.3.0 and
-            // 2.4.0 the search prefers 0.1 by 0.0013, 0.0012 and 0.0022, less than the
-            // 0.005 any other change must gain.
+            // none bias (README, "How the settings were chosen"). On data 2.2.0 to
+            // 2.4.0 the search preferred 0.1, on 2.5.0 and 2.6.0 0.03, each by less
+            // than the 0.005 any other change must gain; on 2.7.0 it kept 0.01.
             l2: 0.01,
             // data/train converges (gradient norm < 1e-4) in about 270 iterations.
             max_iterations: 1000,
@@ -191,7 +191,7 @@ impl Default for TrainConfig {
             solver: Solver::Sparse,
             gradient_tolerance: sparse::GRADIENT_TOLERANCE,
             constructed_weight: 1.0,
-            // Real-news cross-validation (README, "Accuracy on real news"): folding
+            // Real-news cross-validation (README, "How the settings were chosen"): folding
             // plural verbs gains 0.005 macro-F1; muting empty words gives that back
             // but leaves no act decided by a function word or a date (19 % of the
             // acts on the real test before).
