@@ -21,7 +21,9 @@
 //! # Tables
 //!
 //! [`markdown`] gives one table per split, its rows ranked by macro-F1 (ties: by
-//! folder name), with claim-detection F1, the F1 of each label, and the command; then
+//! folder name), with the 95 % interval of the macro-F1 over the split's articles
+//! (the bootstrap of [`crate::eval::bootstrap`], seeded: the same on every run),
+//! claim-detection F1, the F1 of each label, and the command; then
 //! a table of the systems with their descriptions and training commands (`—` for a
 //! system that is not trained). Figures are rounded to three decimals. [`generated`] and [`splice`] find and replace that
 //! text between [`BEGIN`] and [`END`] in a document.
@@ -34,6 +36,7 @@ use serde::Deserialize;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::eval::bootstrap::Interval;
 use crate::eval::metrics::Report;
 use crate::eval::{evaluate_predictions, read_predictions};
 use crate::label::Label;
@@ -105,6 +108,9 @@ pub struct Row {
     pub info: SystemInfo,
     /// The report of `evaluate --predictions` on the split.
     pub report: Report,
+    /// The 95 % bootstrap interval of its macro-F1 over the split's articles
+    /// ([`crate::eval::bootstrap`]); `None` for a split of one article.
+    pub macro_f1_interval: Option<Interval>,
 }
 
 /// One split's rows, best macro-F1 first.
@@ -228,6 +234,7 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
             rows.push(Row {
                 folder: folder.clone(),
                 info: systems[folder].clone(),
+                macro_f1_interval: evaluation.bootstrap.map(|b| b.systems[0].macro_f1),
                 report: evaluation.report,
             });
         }
@@ -296,18 +303,21 @@ impl Leaderboard {
                 thousands(table.sentences),
                 split.name
             );
-            out.push_str("| system | macro-F1 | claim F1 |");
+            out.push_str("| system | macro-F1 | 95 % interval | claim F1 |");
             for label in Label::ALL {
                 let _ = write!(out, " {label} |");
             }
-            out.push_str(" command |\n|---|---:|---:|");
+            out.push_str(" command |\n|---|---:|---:|---:|");
             out.push_str(&"---:|".repeat(Label::COUNT));
             out.push_str("---|\n");
             for row in &table.rows {
                 let r = &row.report;
+                let interval = row
+                    .macro_f1_interval
+                    .map_or("—".to_string(), |i| format!("{:.3}–{:.3}", i.low, i.high));
                 let _ = write!(
                     out,
-                    "| {} | {:.3} | {:.3} |",
+                    "| {} | {:.3} | {interval} | {:.3} |",
                     system_link(&row.folder, &row.info),
                     r.macro_f1,
                     r.claim_detection.f1

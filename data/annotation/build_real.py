@@ -15,7 +15,12 @@ Inputs: the pool (target/annotation/pool.jsonl, from pools.py), the batches' ind
 
 A record's label is the two passes' label where they agree, the adjudicated one
 otherwise; its `also` holds the secondary acts both passes gave (or the adjudicated
-ones). Nothing here assigns a label.
+ones). Then data/annotation/real-rereadings.tsv (`id before before_also after
+after_also decision reason`), when present, applies a decision written after a
+sentence was labeled: two readers re-read the sentences it might concern, each on
+their own, and the rows are those both changed the same way. A row whose `before`
+is not the record's label and `also` stops the build: it was written against other
+data. Nothing here assigns a label.
 """
 import csv
 import json
@@ -29,6 +34,11 @@ from pools import normalized  # noqa: E402  the one normalization of the data se
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = {"demand", "refusal", "warning", "offer", "none"}
 CORPUS_FILE = {"wn": "wikinews", "os": "orangesum"}
+
+
+def acts(text):
+    """`demand,offer` → ["demand", "offer"]; empty → []."""
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
 
 
 def read_pass(path):
@@ -104,6 +114,16 @@ def main():
                 reason = " ".join(row["reason"].split())
                 f.write(f"{rid}\t{pass_a[rid][0]}\t{pass_b[rid][0]}\t{label}\t{','.join(also)}\t{reason}\n")
 
+    rereadings = {}
+    rereadings_path = ann / "real-rereadings.tsv"
+    if rereadings_path.exists():
+        with open(rereadings_path, encoding="utf-8") as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                assert row["after"] in LABELS and all(x in LABELS for x in acts(row["after_also"])), row
+                rereadings[row["id"]] = row
+    unknown = [rid for rid in rereadings if rid not in order]
+    assert not unknown, f"re-readings of sentences not in the data: {unknown[:5]}"
+
     files = defaultdict(list)
     for rid in order:
         r = pool[rid]
@@ -112,6 +132,11 @@ def main():
         else:
             label = pass_a[rid][0]
             also = [x for x in pass_a[rid][1] if x in pass_b[rid][1]]
+        if rid in rereadings:
+            row = rereadings[rid]
+            before = (row["before"], sorted(acts(row["before_also"])))
+            assert (label, sorted(also)) == before, f"{rid}: re-read as {before}, labeled {label} {also}"
+            label, also = row["after"], acts(row["after_also"])
         record = {"id": rid, "text": r["text"], "label": label}
         if also:
             record["also"] = also

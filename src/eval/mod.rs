@@ -32,6 +32,7 @@
 
 pub mod agreement;
 pub mod baseline;
+pub mod bootstrap;
 mod cv;
 pub mod metrics;
 mod predictions;
@@ -157,6 +158,11 @@ pub struct Evaluation {
     pub errors: Vec<Mistake>,
     /// Reliability of the model's confidence (CV: pooled out-of-fold predictions).
     pub calibration: Calibration,
+    /// How far macro-F1 and claim F1 could move with other articles, for every
+    /// system, and the evaluated system's lead over each baseline on the same
+    /// resamples; absent when the sentences come from a single article.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<bootstrap::Bootstrap>,
     /// Where the model and data came from (HTML report only).
     #[serde(skip)]
     pub provenance: Provenance,
@@ -282,6 +288,16 @@ fn assemble(
         cv: None,
         errors: top_mistakes(records, &predictions[0], errors),
         calibration: calibration(records, &predictions[0]),
+        bootstrap: bootstrap::bootstrap(
+            records,
+            &SYSTEMS
+                .iter()
+                .zip(predictions)
+                .map(|(name, p)| (*name, p.as_slice()))
+                .collect::<Vec<_>>(),
+            bootstrap::RESAMPLES,
+            bootstrap::SEED,
+        ),
         provenance: Provenance::default(),
     }
 }
@@ -429,6 +445,10 @@ impl Evaluation {
                 cell(row.macro_f1, row.macro_f1_std),
                 row.claim_f1
             ));
+        }
+        if let Some(b) = &self.bootstrap {
+            s.push('\n');
+            s.push_str(&b.to_table());
         }
         if let Some(cv) = &self.cv {
             s.push_str(&format!("\nmodel, per fold ({} folds):\n", cv.k));

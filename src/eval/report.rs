@@ -262,6 +262,9 @@ fn headline(h: &mut String, e: &Evaluation, context: &ReportContext, title: &str
         h.push_str("</svg>\n</div>\n");
     }
     h.push_str("</div>\n");
+    if let Some(b) = &e.bootstrap {
+        intervals(h, b);
+    }
     if !e.report.notes.is_empty() {
         h.push_str("<ul class=\"note\">\n");
         for n in &e.report.notes {
@@ -270,6 +273,43 @@ fn headline(h: &mut String, e: &Evaluation, context: &ReportContext, title: &str
         h.push_str("</ul>\n");
     }
     h.push_str("</section>\n");
+}
+
+/// The bootstrap's intervals, as one sentence per system and per difference.
+fn intervals(h: &mut String, b: &crate::eval::bootstrap::Bootstrap) {
+    let _ = write!(
+        h,
+        "<p class=\"note\" id=\"intervals\">{:.0} % intervals from {} resamples of the {} articles \
+         (how far the figures could move on other articles like these):",
+        b.level * 100.0,
+        b.resamples,
+        b.groups
+    );
+    for i in &b.systems {
+        let _ = write!(
+            h,
+            " {}: macro-F1 {:.3} to {:.3}, claim F1 {:.3} to {:.3};",
+            escape(&i.system),
+            i.macro_f1.low,
+            i.macro_f1.high,
+            i.claim_f1.low,
+            i.claim_f1.high
+        );
+    }
+    for d in &b.differences {
+        let _ = write!(
+            h,
+            " {} − {}: macro-F1 {:+.3} to {:+.3} ({} ahead in {:.1} % of resamples);",
+            escape(&d.system),
+            escape(&d.versus),
+            d.macro_f1.low,
+            d.macro_f1.high,
+            escape(&d.system),
+            d.ahead * 100.0
+        );
+    }
+    h.pop();
+    h.push_str(".</p>\n");
 }
 
 fn spread(sd: Option<f64>, cv: bool) -> String {

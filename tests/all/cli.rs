@@ -724,6 +724,19 @@ fn evaluate_warns_on_the_models_own_training_data() {
         report["notes"][0].as_str().unwrap().contains("trained on"),
         "{report}"
     );
+    // Every system's bootstrap interval, in the comparison's order, and the model
+    // against each baseline on the same resamples.
+    let b = &report["bootstrap"];
+    let systems: Vec<&str> = b["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems, ["model", "majority", "cue_rule"], "{b}");
+    assert_eq!(b["differences"][1]["versus"], "cue_rule", "{b}");
+    let interval = &b["systems"][0]["macro_f1"];
+    assert!(interval["low"].as_f64() <= interval["high"].as_f64(), "{b}");
     // The same records in another file: the hash still tells.
     let copy = write(dir.path(), "copy.jsonl", std::fs::read(fixture()).unwrap());
     let o = run(bin("evaluate")

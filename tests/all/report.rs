@@ -130,6 +130,15 @@ fn the_report_holds_every_section_and_its_tags_balance() {
     let e = &evaluation;
     assert!(html.contains(&format!("{:.3}", e.report.macro_f1)));
     assert!(html.contains(&format!("{:.3}", e.calibration.ece)));
+    // Two articles ("t<b>" and "t"): the bootstrap's intervals are there, in order.
+    let b = e.bootstrap.as_ref().expect("two articles can be resampled");
+    assert_eq!(b.groups, 2);
+    assert!(html.contains("id=\"intervals\""));
+    let model = &b.systems[0];
+    assert!(html.contains(&format!(
+        "model: macro-F1 {:.3} to {:.3}",
+        model.macro_f1.low, model.macro_f1.high
+    )));
     assert!(html.contains(&e.provenance.training_sha256));
     assert!(html.contains(&e.provenance.test_sha256));
     assert!(html.contains(env!("CARGO_PKG_VERSION")));

@@ -1,0 +1,330 @@
+//! How far a test figure could move with other articles of the same kind: a bootstrap
+//! over articles.
+//!
+//! A test split of a few thousand sentences holds a few hundred acts, and the
+//! sentences of one article are not independent draws (one story, one speaker, one
+//! annotator's reading of both). So the unit resampled is the article, the group of
+//! [`Record::group`]: each resample draws as many articles as the split has, with
+//! replacement, and scores every system on the sentences of the articles drawn. The
+//! interval is the central 95 % of those scores (percentile bootstrap).
+//!
+//! Systems scored on the same sentences are compared on the *same* resamples, so the
+//! interval of a difference (model − cue rule) accounts for the articles that are hard
+//! for both: it is much narrower than the two intervals side by side suggest.
+//!
+//! Every resample comes from one ChaCha8 stream seeded with [`SEED`] (a generator
+//! whose output `rand_chacha` keeps stable across versions): the same sentences and
+//! predictions give the same intervals on any machine.
+
+use std::collections::HashMap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::metrics::ConfusionMatrix;
+use crate::dataset::Record;
+use crate::model::Prediction;
+
+/// Resamples drawn: enough that a 95 % bound moves by well under 0.005 from one seed
+/// to another on the real test split.
+pub const RESAMPLES: usize = 1000;
+/// The seed of every bootstrap: fixed, so that reports are reproducible.
+pub const SEED: u64 = 20_261_201;
+/// Coverage of the intervals.
+pub const LEVEL: f64 = 0.95;
+
+/// A range of values: the central [`LEVEL`] of the resampled figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// The lower bound.
+    pub low: f64,
+    /// The upper bound.
+    pub high: f64,
+}
+
+/// One system's intervals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SystemIntervals {
+    /// The system's name.
+    pub system: String,
+    /// Macro-F1.
+    pub macro_f1: Interval,
+    /// Claim-detection F1.
+    pub claim_f1: Interval,
+}
+
+/// The first system against another, on the same resamples.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// The first system's name.
+    pub system: String,
+    /// The other system's name.
+    pub versus: String,
+    /// First system's macro-F1 minus the other's.
+    pub macro_f1: Interval,
+    /// Share of resamples in which the first system's macro-F1 is the higher.
+    pub ahead: f64,
+}
+
+/// The intervals of an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bootstrap {
+    /// Resamples drawn.
+    pub resamples: usize,
+    /// Articles (groups) resampled.
+    pub groups: usize,
+    /// Coverage of every interval.
+    pub level: f64,
+    /// Each system's intervals, in the order given.
+    pub systems: Vec<SystemIntervals>,
+    /// The first system against each of the others.
+    pub differences: Vec<Difference>,
+}
+
+/// The bootstrap of `systems` (name and predictions, one per record, the first the
+/// system evaluated) on `records`. `None` when the records hold fewer than two
+/// articles: nothing can be resampled.
+pub fn bootstrap(
+    records: &[&Record],
+    systems: &[(&str, &[Prediction])],
+    resamples: usize,
+    seed: u64,
+) -> Option<Bootstrap> {
+    let mut group_index: HashMap<&str, usize> = HashMap::new();
+    let groups: Vec<usize> = records
+        .iter()
+        .map(|r| {
+            let next = group_index.len();
+            *group_index.entry(r.group()).or_insert(next)
+        })
+        .collect();
+    let n_groups = group_index.len();
+    if n_groups < 2 || systems.is_empty() || resamples == 0 {
+        return None;
+    }
+    // Each article's confusion matrix per system: a resample adds up matrices.
+    let per_group: Vec<Vec<ConfusionMatrix>> = systems
+        .iter()
+        .map(|(_, predictions)| {
+            assert_eq!(
+                predictions.len(),
+                records.len(),
+                "one prediction per record"
+            );
+            let mut matrices = vec![ConfusionMatrix::new(); n_groups];
+            for ((r, p), &g) in records.iter().zip(predictions.iter()).zip(&groups) {
+                matrices[g].add(r.label, p.label);
+            }
+            matrices
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut macro_f1 = vec![Vec::with_capacity(resamples); systems.len()];
+    let mut claim_f1 = vec![Vec::with_capacity(resamples); systems.len()];
+    let mut drawn = vec![0usize; n_groups];
+    for _ in 0..resamples {
+        drawn.iter_mut().for_each(|c| *c = 0);
+        for _ in 0..n_groups {
+            drawn[rng.random_range(0..n_groups)] += 1;
+        }
+        for (s, matrices) in per_group.iter().enumerate() {
+            let mut sum = ConfusionMatrix::new();
+            for (m, &times) in matrices.iter().zip(&drawn) {
+                for (row, add) in sum.counts.iter_mut().zip(&m.counts) {
+                    for (c, a) in row.iter_mut().zip(add) {
+                        *c += a * times;
+                    }
+                }
+            }
+            macro_f1[s].push(sum.macro_f1());
+            claim_f1[s].push(sum.claim_detection().f1);
+        }
+    }
+    let systems_out = systems
+        .iter()
+        .enumerate()
+        .map(|(s, (name, _))| SystemIntervals {
+            system: name.to_string(),
+            macro_f1: central(&macro_f1[s]),
+            claim_f1: central(&claim_f1[s]),
+        })
+        .collect();
+    let differences = systems
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(s, (name, _))| {
+            let diffs: Vec<f64> = macro_f1[0]
+                .iter()
+                .zip(&macro_f1[s])
+                .map(|(a, b)| a - b)
+                .collect();
+            let ahead = diffs.iter().filter(|&&d| d > 0.0).count() as f64 / resamples as f64;
+            Difference {
+                system: systems[0].0.to_string(),
+                versus: name.to_string(),
+                macro_f1: central(&diffs),
+                ahead,
+            }
+        })
+        .collect();
+    Some(Bootstrap {
+        resamples,
+        groups: n_groups,
+        level: LEVEL,
+        systems: systems_out,
+        differences,
+    })
+}
+
+/// The central [`LEVEL`] of `values`: the order statistics at the two tails' edges.
+fn central(values: &[f64]) -> Interval {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let tail = (1.0 - LEVEL) / 2.0;
+    let last = sorted.len() - 1;
+    let at = |q: f64| sorted[((q * last as f64).round() as usize).min(last)];
+    Interval {
+        low: at(tail),
+        high: at(1.0 - tail),
+    }
+}
+
+impl Bootstrap {
+    /// The readable lines: each system's macro-F1 interval, then the differences.
+    pub fn to_table(&self) -> String {
+        let mut s = format!(
+            "{:.0} % intervals, {} resamples of the {} articles:\n",
+            self.level * 100.0,
+            self.resamples,
+            self.groups
+        );
+        for i in &self.systems {
+            s.push_str(&format!(
+                "  {:<20} macro-F1 {:.3} to {:.3}   claim F1 {:.3} to {:.3}\n",
+                i.system, i.macro_f1.low, i.macro_f1.high, i.claim_f1.low, i.claim_f1.high
+            ));
+        }
+        for d in &self.differences {
+            s.push_str(&format!(
+                "  {:<20} macro-F1 {:+.3} to {:+.3}   {} ahead in {:.1} % of resamples\n",
+                format!("{} − {}", d.system, d.versus),
+                d.macro_f1.low,
+                d.macro_f1.high,
+                d.system,
+                d.ahead * 100.0
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::Label::{self, *};
+
+    fn record(id: &str, label: Label) -> Record {
+        Record {
+            id: id.into(),
+            text: "x".into(),
+            label,
+            also: Vec::new(),
+            actor: None,
+            source: None,
+            pool: None,
+            weight: None,
+        }
+    }
+
+    fn predicted(label: Label) -> Prediction {
+        let mut probabilities = [0.0; Label::COUNT];
+        probabilities[label.index()] = 1.0;
+        Prediction {
+            label,
+            probabilities,
+        }
+    }
+
+    /// Forty articles of two sentences, one act and one `none` each.
+    fn articles(acts: &[Label]) -> Vec<Record> {
+        (0..40)
+            .flat_map(|a| {
+                [
+                    record(&format!("art-{a}-000"), acts[a % acts.len()]),
+                    record(&format!("art-{a}-001"), NoClaim),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_perfect_system_has_a_point_interval_and_leads_everywhere() {
+        let records = articles(&[Demand, Refusal, Warning, Offer]);
+        let refs: Vec<&Record> = records.iter().collect();
+        let perfect: Vec<Prediction> = records.iter().map(|r| predicted(r.label)).collect();
+        let silent: Vec<Prediction> = records.iter().map(|_| predicted(NoClaim)).collect();
+        let b = bootstrap(
+            &refs,
+            &[("model", &perfect), ("majority", &silent)],
+            200,
+            SEED,
+        )
+        .expect("forty articles");
+        assert_eq!(b.groups, 40);
+        let m = b.systems[0].macro_f1;
+        assert_eq!((m.low, m.high), (1.0, 1.0));
+        let d = &b.differences[0];
+        assert_eq!(
+            (d.system.as_str(), d.versus.as_str()),
+            ("model", "majority")
+        );
+        assert!(d.macro_f1.low > 0.5, "{d:?}");
+        assert_eq!(d.ahead, 1.0);
+    }
+
+    #[test]
+    fn a_system_right_half_the_time_gets_a_wide_interval_around_its_score() {
+        let records = articles(&[Demand, Refusal]);
+        let refs: Vec<&Record> = records.iter().collect();
+        // Right on the acts of the even articles, `none` on the others.
+        let half: Vec<Prediction> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| predicted(if (i / 2) % 4 < 2 { r.label } else { NoClaim }))
+            .collect();
+        let b = bootstrap(&refs, &[("model", &half)], RESAMPLES, SEED).unwrap();
+        let point = super::super::baseline::score(&refs, &half).macro_f1;
+        let m = b.systems[0].macro_f1;
+        assert!(m.low < point && point < m.high, "{m:?} around {point}");
+        assert!(m.high - m.low > 0.05, "{m:?}");
+        assert!(b.differences.is_empty());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_intervals_and_another_seed_nearly() {
+        let records = articles(&[Demand, Offer, Warning]);
+        let refs: Vec<&Record> = records.iter().collect();
+        let noisy: Vec<Prediction> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| predicted(if i % 3 == 0 { Refusal } else { r.label }))
+            .collect();
+        let systems = [("model", noisy.as_slice())];
+        let a = bootstrap(&refs, &systems, RESAMPLES, SEED).unwrap();
+        assert_eq!(a, bootstrap(&refs, &systems, RESAMPLES, SEED).unwrap());
+        let b = bootstrap(&refs, &systems, RESAMPLES, SEED + 1).unwrap();
+        let (x, y) = (a.systems[0].macro_f1, b.systems[0].macro_f1);
+        assert_ne!(x, y);
+        assert!((x.low - y.low).abs() < 0.03 && (x.high - y.high).abs() < 0.03);
+    }
+
+    #[test]
+    fn one_article_cannot_be_resampled() {
+        let records = [record("only-000", Demand), record("only-001", NoClaim)];
+        let refs: Vec<&Record> = records.iter().collect();
+        let p: Vec<Prediction> = records.iter().map(|r| predicted(r.label)).collect();
+        assert!(bootstrap(&refs, &[("model", &p)], RESAMPLES, SEED).is_none());
+    }
+}
