@@ -22,8 +22,9 @@
 //!
 //! [`markdown`] gives one table per split, its rows ranked by macro-F1 (ties: by
 //! folder name), with the 95 % interval of the macro-F1 over the split's articles
-//! (the bootstrap of [`crate::eval::bootstrap`], seeded: the same on every run),
-//! claim-detection F1, the F1 of each label, and the command; then
+//! (the bootstrap of [`crate::eval::bootstrap`], seeded: the same on every run), its
+//! lead over the row below on the same resamples (the interval of the difference and
+//! the share of resamples in which it is ahead), claim-detection F1, the F1 of each label, and the command; then
 //! a table of the systems with their descriptions and training commands (`—` for a
 //! system that is not trained). Figures are rounded to three decimals. [`generated`] and [`splice`] find and replace that
 //! text between [`BEGIN`] and [`END`] in a document.
@@ -36,7 +37,7 @@ use serde::Deserialize;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::eval::bootstrap::Interval;
+use crate::eval::bootstrap::{self, Difference, Interval};
 use crate::eval::metrics::Report;
 use crate::eval::{evaluate_predictions, read_predictions};
 use crate::label::Label;
@@ -111,6 +112,10 @@ pub struct Row {
     /// The 95 % bootstrap interval of its macro-F1 over the split's articles
     /// ([`crate::eval::bootstrap`]); `None` for a split of one article.
     pub macro_f1_interval: Option<Interval>,
+    /// Its macro-F1 minus that of the row below, on the same resamples: the 95 %
+    /// interval and the share of resamples in which it is the higher. `None` for the
+    /// last row and for a split of one article.
+    pub lead_over_next: Option<Difference>,
 }
 
 /// One split's rows, best macro-F1 first.
@@ -223,6 +228,7 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
         let data = Dataset::load(&[root.join(split.gold)])?;
         let records: Vec<_> = data.records().collect();
         let mut rows = Vec::new();
+        let mut predictions_of = BTreeMap::new();
         for (folder, splits) in &present {
             if !splits.contains(&split) {
                 continue;
@@ -235,8 +241,10 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
                 folder: folder.clone(),
                 info: systems[folder].clone(),
                 macro_f1_interval: evaluation.bootstrap.map(|b| b.systems[0].macro_f1),
+                lead_over_next: None,
                 report: evaluation.report,
             });
+            predictions_of.insert(folder.clone(), predictions);
         }
         rows.sort_by(|a, b| {
             b.report
@@ -244,6 +252,18 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
                 .total_cmp(&a.report.macro_f1)
                 .then_with(|| a.folder.cmp(&b.folder))
         });
+        // Every bootstrap draws the same resamples (one seed, one count of articles),
+        // so each pair is compared on the resamples its intervals come from.
+        for i in 1..rows.len() {
+            let (above, below) = (&rows[i - 1].folder, &rows[i].folder);
+            let pair = [
+                (above.as_str(), predictions_of[above].as_slice()),
+                (below.as_str(), predictions_of[below].as_slice()),
+            ];
+            rows[i - 1].lead_over_next =
+                bootstrap::bootstrap(&records, &pair, bootstrap::RESAMPLES, bootstrap::SEED)
+                    .map(|b| b.differences[0].clone());
+        }
         tables.push(Table {
             split,
             sentences: records.len(),
@@ -303,11 +323,13 @@ impl Leaderboard {
                 thousands(table.sentences),
                 split.name
             );
-            out.push_str("| system | macro-F1 | 95 % interval | claim F1 |");
+            out.push_str(
+                "| system | macro-F1 | 95 % interval | lead over the next row | claim F1 |",
+            );
             for label in Label::ALL {
                 let _ = write!(out, " {label} |");
             }
-            out.push_str(" command |\n|---|---:|---:|---:|");
+            out.push_str(" command |\n|---|---:|---:|---:|---:|");
             out.push_str(&"---:|".repeat(Label::COUNT));
             out.push_str("---|\n");
             for row in &table.rows {
@@ -315,9 +337,17 @@ impl Leaderboard {
                 let interval = row
                     .macro_f1_interval
                     .map_or("—".to_string(), |i| format!("{:.3}–{:.3}", i.low, i.high));
+                let lead = row.lead_over_next.as_ref().map_or("—".to_string(), |d| {
+                    format!(
+                        "{:+.3} to {:+.3} ({:.0} %)",
+                        d.macro_f1.low,
+                        d.macro_f1.high,
+                        d.ahead * 100.0
+                    )
+                });
                 let _ = write!(
                     out,
-                    "| {} | {:.3} | {interval} | {:.3} |",
+                    "| {} | {:.3} | {interval} | {lead} | {:.3} |",
                     system_link(&row.folder, &row.info),
                     r.macro_f1,
                     r.claim_detection.f1

@@ -8,7 +8,7 @@ record id, text, article, corpus, pool (`natural`, `cue`, `uncertain`,
 `predicted`, `whole`) and side
 (`train` or `test`). It selects; it never labels.
 
-    python3 data/annotation/pools.py SEGMENTED_DIR PREDICTIONS.jsonl [ROUND4.jsonl [ROUND5.jsonl [ROUND6.jsonl [ROUND8.jsonl [ROUND9.jsonl [ROUND10.jsonl]]]]]]
+    python3 data/annotation/pools.py SEGMENTED_DIR PREDICTIONS.jsonl [ROUND4.jsonl [ROUND5.jsonl [ROUND6.jsonl [ROUND8.jsonl [ROUND9.jsonl [ROUND10.jsonl [ROUND11.jsonl]]]]]]]
 
 PREDICTIONS is `classify --input jsonl` run on SEGMENTED_DIR/candidates.jsonl,
 which a first run without it writes (the model's probabilities choose the
@@ -20,7 +20,8 @@ trained on data/train of 2.3.0 with its defaults. Round 7 needs no model: it run
 does. ROUND8 is `classify --input jsonl` with a model trained on data/train of 2.5.0
 with its defaults, and ROUND9 the same with data 2.6.0, its defaults and
 `--none-bias -2` (the bias `train --tune` chose on whole articles of 2.6.0), and ROUND10
-the same with data 2.7.0 and its defaults (whose bias is -2). Every random choice is seeded: the output is the same each run.
+the same with data 2.7.0 and its defaults (whose bias is -2), and ROUND11 the same
+with data 2.8.0 and its defaults. Every random choice is seeded: the output is the same each run.
 """
 import json
 import random
@@ -91,6 +92,10 @@ NINTH_DEMANDS = EIGHTH_DEMANDS
 # way. Its draws come after round 9's.
 TENTH_TOP = EIGHTH_TOP
 TENTH_DEMANDS = EIGHTH_DEMANDS
+# Round 11: the same once more, with a model trained on data/train of 2.8.0 (its
+# defaults). Its draws come after round 10's.
+ELEVENTH_TOP = EIGHTH_TOP
+ELEVENTH_DEMANDS = EIGHTH_DEMANDS
 
 # Stems that often carry an act. Used only to *choose* sentences likely to hold one,
 # refusals and offers above all, since news holds few; the labels come from people.
@@ -315,7 +320,7 @@ def main():
         for a, i, t in sorted(fourth, key=lambda c: (int(c[0].split("-")[1]), c[1])):
             add(a, i, t, "predicted", 4)
 
-    # Rounds 5 to 10, in order: each draws from `rng` after the one before, so adding a
+    # Rounds 5 to 11, in order: each draws from `rng` after the one before, so adding a
     # round leaves the earlier ones as they were. A ranked round needs its predictions
     # file (argument `arg`); round 7 (`whole`) needs none and runs whenever round 6 does.
     for round_, arg, top, demands in (
@@ -325,6 +330,7 @@ def main():
         (8, 6, EIGHTH_TOP, EIGHTH_DEMANDS),
         (9, 7, NINTH_TOP, NINTH_DEMANDS),
         (10, 8, TENTH_TOP, TENTH_DEMANDS),
+        (11, 9, ELEVENTH_TOP, ELEVENTH_DEMANDS),
     ):
         if len(sys.argv) <= arg:
             break

@@ -142,15 +142,15 @@ fn tables_rank_by_macro_f1_and_skip_the_splits_a_system_has_not_predicted() {
         }
     }
     let text = markdown(dir.path()).unwrap();
-    // Pipes in names and commands are escaped, so each row keeps its 10 (or 3)
+    // Pipes in names and commands are escaped, so each row keeps its 11 (or 3)
     // columns; the toy splits are one article each, so no interval can be drawn.
     assert!(text.contains(
-        "| [Exact \\| oracle](benchmark/predictions/exact/) | 1.000 | — | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | `cp real` |"
+        "| [Exact \\| oracle](benchmark/predictions/exact/) | 1.000 | — | — | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | `cp real` |"
     ));
     assert!(text.contains("`echo none \\| tee real`"));
     for line in text.lines().filter(|l| l.starts_with("| [")) {
         let cells = line.replace("\\|", "").matches('|').count();
-        assert!(cells == 11 || cells == 4, "{line}");
+        assert!(cells == 12 || cells == 4, "{line}");
     }
     assert!(text.contains("| [All none](benchmark/predictions/none/) | none everywhere | — |"));
     // The tables go between the markers, and only there.
@@ -210,4 +210,31 @@ fn a_stray_file_a_missing_command_or_bad_predictions_are_errors_naming_the_file(
         e.contains("none/real.jsonl") && e.contains("1 of the 5"),
         "{e}"
     );
+}
+
+#[test]
+fn each_row_leads_the_next_on_the_same_resamples_by_what_its_interval_says() {
+    for table in &committed().tables {
+        let (last, above) = table.rows.split_last().expect("a table has rows");
+        assert!(last.lead_over_next.is_none(), "{}", last.folder);
+        for (row, next) in above.iter().zip(&table.rows[1..]) {
+            let lead = row
+                .lead_over_next
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no lead over {}", row.folder, next.folder));
+            assert_eq!(
+                (lead.system.as_str(), lead.versus.as_str()),
+                (row.folder.as_str(), next.folder.as_str())
+            );
+            let point = row.report.macro_f1 - next.report.macro_f1;
+            let i = lead.macro_f1;
+            assert!(
+                i.low <= point && point <= i.high,
+                "{} vs {}: {point} outside {i:?}",
+                row.folder,
+                next.folder
+            );
+            assert!((0.0..=1.0).contains(&lead.ahead));
+        }
+    }
 }

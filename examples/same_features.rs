@@ -1,0 +1,102 @@
+//! The training problem of `train`'s defaults, written out for a peer to solve on the
+//! very same features, and solved here once more, timed.
+//!
+//! `benches/peers/same_features.py` runs it, then fits scikit-learn's
+//! `LogisticRegression` on the file it writes: the same rows (tf-idf, stems and stem
+//! pairs, empty words muted, verbs folded), the same labels, the same L2 (C = 1/α), so
+//! the same objective, and compares the time each takes to reach its minimum.
+//!
+//! ```sh
+//! cargo run --release --example same_features -- OUT_DIR [DATA...]
+//! ```
+//!
+//! Writes `OUT_DIR/train.svmlight` (one row per sentence: label index, then
+//! `column:value` pairs, columns from 1) and `OUT_DIR/demarche.json` (α, the fit's
+//! time, iterations, objective and gradient norm, the terms and the rows). DATA
+//! defaults to `data/train`. Set `RAYON_NUM_THREADS=1` for a one-core time.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use demarche::analyze::{is_empty_term, learn_verb_folds};
+use demarche::dataset::Dataset;
+use demarche::features::{FeatureSpace, SparseVector};
+use demarche::train::{featurize_all, fit_sparse, record_weights, TrainConfig};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let out = PathBuf::from(
+        args.next()
+            .context("usage: same_features OUT_DIR [DATA...]")?,
+    );
+    let mut data: Vec<PathBuf> = args.map(PathBuf::from).collect();
+    if data.is_empty() {
+        data.push("data/train".into());
+    }
+    let dataset = Dataset::load(&data)?;
+    let records: Vec<_> = dataset.records().collect();
+    let config = TrainConfig::default();
+
+    // The rows `train` fits with its defaults (see `Prepared::new`).
+    let mut analyzer = config.analyzer.clone();
+    if config.fold_verbs {
+        analyzer.verb_folds = learn_verb_folds(records.iter().map(|r| r.text.as_str()));
+    }
+    let space = FeatureSpace::learn(
+        &analyzer,
+        &config.features,
+        records.iter().map(|r| r.text.as_str()),
+    )?;
+    let mut rows = featurize_all(&space, &records);
+    if config.mute_empty_words {
+        let muted: Vec<bool> = space.terms().iter().map(|t| is_empty_term(t)).collect();
+        for row in &mut rows {
+            let (indices, values) = row
+                .indices
+                .iter()
+                .zip(&row.values)
+                .filter(|&(&id, _)| !muted[id as usize])
+                .unzip();
+            *row = SparseVector { indices, values };
+        }
+    }
+    let labels: Vec<_> = records.iter().map(|r| r.label).collect();
+    let weights = record_weights(&records)?;
+
+    let started = Instant::now();
+    let (_, _, convergence) = fit_sparse(&config, &rows, space.len(), &labels, &weights, None)?;
+    let seconds = started.elapsed().as_secs_f64();
+
+    std::fs::create_dir_all(&out)?;
+    let mut text = String::with_capacity(rows.len() * 400);
+    for (row, label) in rows.iter().zip(&labels) {
+        text.push_str(&label.index().to_string());
+        for (&id, &v) in row.indices.iter().zip(&row.values) {
+            // Shortest text that reads back as the same f64.
+            let _ = write!(text, " {}:{v:?}", id + 1);
+        }
+        text.push('\n');
+    }
+    std::fs::write(out.join("train.svmlight"), text)?;
+    let summary = serde_json::json!({
+        "alpha": config.l2,
+        "terms": space.len(),
+        "rows": rows.len(),
+        "nonzeros": rows.iter().map(|r| r.indices.len()).sum::<usize>(),
+        "fit_seconds": seconds,
+        "iterations": convergence.iterations,
+        "objective": convergence.objective,
+        "gradient_norm": convergence.gradient_norm,
+        "gradient_tolerance": config.gradient_tolerance,
+        "lbfgs_memory": config.lbfgs_memory,
+        "threads": rayon::current_num_threads(),
+    });
+    std::fs::write(
+        out.join("demarche.json"),
+        serde_json::to_string_pretty(&summary)? + "\n",
+    )?;
+    println!("{summary}");
+    Ok(())
+}
