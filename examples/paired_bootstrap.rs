@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use demarche::dataset::Dataset;
-use demarche::eval::bootstrap::{bootstrap, RESAMPLES, SEED};
+use demarche::eval::bootstrap::{bootstrap, MIN_GROUPS, RESAMPLES, SEED};
 use demarche::eval::read_predictions;
 
 fn main() -> Result<()> {
@@ -30,7 +30,10 @@ fn main() -> Result<()> {
             |d| d.to_string_lossy().into_owned(),
         )
     };
-    let (name_a, name_b) = (name(first), name(second));
+    let (mut name_a, mut name_b) = (name(first), name(second));
+    if name_a == name_b {
+        (name_a, name_b) = (first.display().to_string(), second.display().to_string());
+    }
     let result = bootstrap(
         &records,
         &[
@@ -40,7 +43,7 @@ fn main() -> Result<()> {
         RESAMPLES,
         SEED,
     )
-    .context("the sentences come from a single article: nothing to resample")?;
+    .with_context(|| format!("fewer than {MIN_GROUPS} articles: too few to resample"))?;
     print!("{}", result.to_table());
     Ok(())
 }

@@ -12,8 +12,13 @@
 //!
 //! Writes `OUT_DIR/train.svmlight` (one row per sentence: label index, then
 //! `column:value` pairs, columns from 1) and `OUT_DIR/demarche.json` (α, the fit's
-//! time, iterations, objective and gradient norm, the terms and the rows). DATA
-//! defaults to `data/train`. Set `RAYON_NUM_THREADS=1` for a one-core time.
+//! time, iterations, objective and gradient norm, and the numbers of terms, rows and
+//! non-zeros). DATA defaults to `data/train`. Set `RAYON_NUM_THREADS=1` for a
+//! one-core time.
+//!
+//! The file carries no sentence weights, so the data must have none (every weight 1,
+//! as in `data/`): the example refuses weighted records rather than compare two
+//! different objectives.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -64,6 +69,11 @@ fn main() -> Result<()> {
     }
     let labels: Vec<_> = records.iter().map(|r| r.label).collect();
     let weights = record_weights(&records)?;
+    anyhow::ensure!(
+        weights.iter().all(|&w| w == 1.0),
+        "weighted records: the svmlight file would not carry the weights"
+    );
+    anyhow::ensure!(!space.is_empty(), "no term in the data");
 
     let started = Instant::now();
     let (_, _, convergence) = fit_sparse(&config, &rows, space.len(), &labels, &weights, None)?;

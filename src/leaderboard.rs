@@ -339,9 +339,9 @@ impl Leaderboard {
                     .map_or("—".to_string(), |i| format!("{:.3}–{:.3}", i.low, i.high));
                 let lead = row.lead_over_next.as_ref().map_or("—".to_string(), |d| {
                     format!(
-                        "{:+.3} to {:+.3} ({:.0} %)",
-                        d.macro_f1.low,
-                        d.macro_f1.high,
+                        "{} to {} ({:.0} %)",
+                        bootstrap::signed(d.macro_f1.low),
+                        bootstrap::signed(d.macro_f1.high),
                         d.ahead * 100.0
                     )
                 });

@@ -36,6 +36,12 @@ LABELS = {"demand", "refusal", "warning", "offer", "none"}
 CORPUS_FILE = {"wn": "wikinews", "os": "orangesum"}
 
 
+def check(condition, message):
+    """Stops the build: unlike `assert`, not switched off by `python -O`."""
+    if not condition:
+        sys.exit(f"build_real.py: {message}")
+
+
 def acts(text):
     """`demand,offer` → ["demand", "offer"]; empty → []."""
     return [x.strip() for x in (text or "").split(",") if x.strip()]
@@ -49,7 +55,7 @@ def read_pass(path):
             continue
         label = parts[1].strip()
         also = [a.strip() for a in parts[2].split(",") if a.strip()] if len(parts) > 2 else []
-        assert label in LABELS and all(a in LABELS for a in also), (path, line)
+        check(label in LABELS and all(a in LABELS for a in also), (path, line))
         out[int(parts[0])] = (label, [a for a in dict.fromkeys(also) if a != label])
     return out
 
@@ -71,22 +77,22 @@ def main():
             continue
         a = read_pass(dir_a / f"batch-{b}.tsv")
         bb = read_pass(dir_b / f"batch-{b}.tsv")
-        assert set(a) == set(lines) == set(bb), f"batch {b}: lines missing in a pass"
+        check(set(a) == set(lines) == set(bb), f"batch {b}: lines missing in a pass")
         for n, rid in lines.items():
             pass_a[rid], pass_b[rid] = a[n], bb[n]
     settled = {}
     with open(adjudication, encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             rid = row["id"]
-            assert row["final"] in LABELS, row
+            check(row["final"] in LABELS, row)
             also = [x.strip() for x in (row["also"] or "").split(",") if x.strip()]
-            assert all(x in LABELS for x in also), row
+            check(all(x in LABELS for x in also), row)
             settled[rid] = (row["final"], [x for x in dict.fromkeys(also) if x != row["final"]], row)
     disagreements = [rid for rid in pool if rid in pass_a and pass_a[rid][0] != pass_b[rid][0]]
     missing = [rid for rid in disagreements if rid not in settled]
-    assert not missing, f"{len(missing)} disagreements not adjudicated, first {missing[:5]}"
+    check(not missing, f"{len(missing)} disagreements not adjudicated, first {missing[:5]}")
     extra = [rid for rid in settled if rid not in disagreements]
-    assert not extra, f"adjudicated ids that are not disagreements: {extra[:5]}"
+    check(not extra, f"adjudicated ids that are not disagreements: {extra[:5]}")
 
     # A text that repeats is kept once in the data set: real pieces that repeat a seed
     # or constructed sentence (« Facebook », « Twitter ») are left out.
@@ -119,10 +125,14 @@ def main():
     if rereadings_path.exists():
         with open(rereadings_path, encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):
-                assert row["after"] in LABELS and all(x in LABELS for x in acts(row["after_also"])), row
+                labels_ok = all(
+                    row[k] in LABELS for k in ("before", "after")
+                ) and all(x in LABELS for x in acts(row["before_also"]) + acts(row["after_also"]))
+                check(labels_ok, f"real-rereadings.tsv: a label that is not one: {row}")
+                check(row["id"] not in rereadings, f"real-rereadings.tsv: {row['id']} re-read twice")
                 rereadings[row["id"]] = row
     unknown = [rid for rid in rereadings if rid not in order]
-    assert not unknown, f"re-readings of sentences not in the data: {unknown[:5]}"
+    check(not unknown, f"re-readings of sentences not in the data: {unknown[:5]}")
 
     files = defaultdict(list)
     for rid in order:
@@ -135,7 +145,7 @@ def main():
         if rid in rereadings:
             row = rereadings[rid]
             before = (row["before"], sorted(acts(row["before_also"])))
-            assert (label, sorted(also)) == before, f"{rid}: re-read as {before}, labeled {label} {also}"
+            check((label, sorted(also)) == before, f"{rid}: re-read as {before}, labeled {label} {also}")
             label, also = row["after"], acts(row["after_also"])
         record = {"id": rid, "text": r["text"], "label": label}
         if also:

@@ -299,11 +299,11 @@ fn intervals(h: &mut String, b: &crate::eval::bootstrap::Bootstrap) {
     for d in &b.differences {
         let _ = write!(
             h,
-            " {} − {}: macro-F1 {:+.3} to {:+.3} ({} ahead in {:.1} % of resamples);",
+            " {} − {}: macro-F1 {} to {} ({} ahead in {:.1} % of resamples);",
             escape(&d.system),
             escape(&d.versus),
-            d.macro_f1.low,
-            d.macro_f1.high,
+            crate::eval::bootstrap::signed(d.macro_f1.low),
+            crate::eval::bootstrap::signed(d.macro_f1.high),
             escape(&d.system),
             d.ahead * 100.0
         );

@@ -724,19 +724,8 @@ fn evaluate_warns_on_the_models_own_training_data() {
         report["notes"][0].as_str().unwrap().contains("trained on"),
         "{report}"
     );
-    // Every system's bootstrap interval, in the comparison's order, and the model
-    // against each baseline on the same resamples.
-    let b = &report["bootstrap"];
-    let systems: Vec<&str> = b["systems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["system"].as_str().unwrap())
-        .collect();
-    assert_eq!(systems, ["model", "majority", "cue_rule"], "{b}");
-    assert_eq!(b["differences"][1]["versus"], "cue_rule", "{b}");
-    let interval = &b["systems"][0]["macro_f1"];
-    assert!(interval["low"].as_f64() <= interval["high"].as_f64(), "{b}");
+    // Fewer articles than a bootstrap needs: no intervals.
+    assert!(report.get("bootstrap").is_none(), "{report}");
     // The same records in another file: the hash still tells.
     let copy = write(dir.path(), "copy.jsonl", std::fs::read(fixture()).unwrap());
     let o = run(bin("evaluate")
@@ -967,4 +956,46 @@ fn settings_that_would_make_an_unusable_model_or_be_ignored_are_refused() {
         .arg(fixture())
         .args(["--l2", "5"]));
     assert_fails_with(&o, &["apply to --cv and --transfer only"]);
+}
+
+#[test]
+fn evaluate_gives_bootstrap_intervals_over_enough_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained_model(dir.path());
+    // Twenty-four articles of two sentences each, an act and a fact.
+    let lines: String = (0..24)
+        .map(|a| {
+            format!(
+                "{{\"id\":\"held-{a}-000\",\"text\":\"Berlin exige des excuses.\",\"label\":\"demand\"}}\n\
+                 {{\"id\":\"held-{a}-001\",\"text\":\"La délégation est arrivée mardi.\",\"label\":\"none\"}}\n"
+            )
+        })
+        .collect();
+    let data = write(dir.path(), "many.jsonl", lines);
+    let o = run(bin("evaluate")
+        .arg("--model")
+        .arg(&model)
+        .arg("--data")
+        .arg(&data)
+        .args(["--format", "json", "--quiet"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Every system's bootstrap interval, in the comparison's order, and the model
+    // against each baseline on the same resamples.
+    let b = &report["bootstrap"];
+    let systems: Vec<&str> = b["systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["system"].as_str().unwrap())
+        .collect();
+    assert_eq!(systems, ["model", "majority", "cue_rule"], "{b}");
+    assert_eq!(b["differences"][1]["versus"], "cue_rule", "{b}");
+    let interval = &b["systems"][0]["macro_f1"];
+    let (low, high) = (
+        interval["low"].as_f64().unwrap(),
+        interval["high"].as_f64().unwrap(),
+    );
+    assert!(0.0 <= low && low <= high && high <= 1.0, "{b}");
+    assert_eq!(b["groups"], 24, "{b}");
 }

@@ -130,15 +130,9 @@ fn the_report_holds_every_section_and_its_tags_balance() {
     let e = &evaluation;
     assert!(html.contains(&format!("{:.3}", e.report.macro_f1)));
     assert!(html.contains(&format!("{:.3}", e.calibration.ece)));
-    // Two articles ("t<b>" and "t"): the bootstrap's intervals are there, in order.
-    let b = e.bootstrap.as_ref().expect("two articles can be resampled");
-    assert_eq!(b.groups, 2);
-    assert!(html.contains("id=\"intervals\""));
-    let model = &b.systems[0];
-    assert!(html.contains(&format!(
-        "model: macro-F1 {:.3} to {:.3}",
-        model.macro_f1.low, model.macro_f1.high
-    )));
+    // Two articles ("t<b>" and "t"): too few to resample, so no intervals.
+    assert!(e.bootstrap.is_none());
+    assert!(!html.contains("id=\"intervals\""));
     assert!(html.contains(&e.provenance.training_sha256));
     assert!(html.contains(&e.provenance.test_sha256));
     assert!(html.contains(env!("CARGO_PKG_VERSION")));
@@ -328,4 +322,42 @@ fn a_report_of_the_data_it_was_trained_on_says_there_is_no_mistake() {
     let html = report::render(&evaluation, &ReportContext::default());
     assert!(html.contains("made no mistake"));
     check_balanced(&html);
+}
+
+#[test]
+fn the_report_gives_the_intervals_of_an_evaluation_over_enough_articles() {
+    let model = common::fixture_model();
+    let records: Vec<Record> = (0..24)
+        .flat_map(|a| {
+            [
+                ("Le ministre exige le retrait des troupes.", Label::Demand),
+                ("La délégation est arrivée mardi à Genève.", Label::NoClaim),
+            ]
+            .into_iter()
+            .enumerate()
+            .map(move |(i, (text, label))| Record {
+                id: format!("art-{a}-{i:03}"),
+                text: text.to_string(),
+                label,
+                also: vec![],
+                actor: None,
+                source: None,
+                pool: None,
+                weight: None,
+            })
+        })
+        .collect();
+    let refs: Vec<&Record> = records.iter().collect();
+    let e = evaluate_model(&model, &refs, MISTAKES);
+    let html = report::render(&e, &context());
+    check_balanced(&html);
+    let b = e.bootstrap.as_ref().expect("24 articles can be resampled");
+    assert_eq!(b.groups, 24);
+    assert!(html.contains("id=\"intervals\""));
+    let model = &b.systems[0];
+    assert!(html.contains(&format!(
+        "model: macro-F1 {:.3} to {:.3}",
+        model.macro_f1.low, model.macro_f1.high
+    )));
+    assert!(html.contains("model − cue_rule: macro-F1 "));
 }
