@@ -25,10 +25,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use demarche::analyze::{is_empty_term, learn_verb_folds};
 use demarche::dataset::Dataset;
-use demarche::features::{FeatureSpace, SparseVector};
-use demarche::train::{featurize_all, fit_sparse, record_weights, TrainConfig};
+use demarche::train::{fit_sparse, Prepared, TrainConfig};
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -44,36 +42,17 @@ fn main() -> Result<()> {
     let records: Vec<_> = dataset.records().collect();
     let config = TrainConfig::default();
 
-    // The rows `train` fits with its defaults (see `Prepared::new`).
-    let mut analyzer = config.analyzer.clone();
-    if config.fold_verbs {
-        analyzer.verb_folds = learn_verb_folds(records.iter().map(|r| r.text.as_str()));
-    }
-    let space = FeatureSpace::learn(
-        &analyzer,
-        &config.features,
-        records.iter().map(|r| r.text.as_str()),
-    )?;
-    let mut rows = featurize_all(&space, &records);
-    if config.mute_empty_words {
-        let muted: Vec<bool> = space.terms().iter().map(|t| is_empty_term(t)).collect();
-        for row in &mut rows {
-            let (indices, values) = row
-                .indices
-                .iter()
-                .zip(&row.values)
-                .filter(|&(&id, _)| !muted[id as usize])
-                .unzip();
-            *row = SparseVector { indices, values };
-        }
-    }
-    let labels: Vec<_> = records.iter().map(|r| r.label).collect();
-    let weights = record_weights(&records)?;
+    let Prepared {
+        space,
+        rows,
+        labels,
+        weights,
+        ..
+    } = Prepared::new(&config, &records)?;
     anyhow::ensure!(
         weights.iter().all(|&w| w == 1.0),
         "weighted records: the svmlight file would not carry the weights"
     );
-    anyhow::ensure!(!space.is_empty(), "no term in the data");
 
     let started = Instant::now();
     let (_, _, convergence) = fit_sparse(&config, &rows, space.len(), &labels, &weights, None)?;

@@ -145,11 +145,7 @@ pub fn bootstrap(
         for (s, matrices) in per_group.iter().enumerate() {
             let mut sum = ConfusionMatrix::new();
             for (m, &times) in matrices.iter().zip(&drawn) {
-                for (row, add) in sum.counts.iter_mut().zip(&m.counts) {
-                    for (c, a) in row.iter_mut().zip(add) {
-                        *c += a * times;
-                    }
-                }
+                sum.add_times(m, times);
             }
             macro_f1[s].push(sum.macro_f1());
             claim_f1[s].push(sum.claim_detection().f1);
@@ -246,17 +242,13 @@ mod tests {
     use super::*;
     use crate::label::Label::{self, *};
 
-    fn record(id: &str, label: Label) -> Record {
-        Record {
-            id: id.into(),
-            text: "x".into(),
-            label,
-            also: Vec::new(),
-            actor: None,
-            source: None,
-            pool: None,
-            weight: None,
-        }
+    /// One prediction per record: the label `pick` gives the record at that index.
+    fn predict(records: &[Record], pick: impl Fn(usize, &Record) -> Label) -> Vec<Prediction> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| predicted(pick(i, r)))
+            .collect()
     }
 
     fn predicted(label: Label) -> Prediction {
@@ -268,13 +260,13 @@ mod tests {
         }
     }
 
-    /// Forty articles of two sentences, one act and one `none` each.
-    fn articles(acts: &[Label]) -> Vec<Record> {
-        (0..40)
+    /// `n` articles of two sentences, one act (from `acts` in turn) and one `none`.
+    fn articles(n: usize, acts: &[Label]) -> Vec<Record> {
+        (0..n)
             .flat_map(|a| {
                 [
-                    record(&format!("art-{a}-000"), acts[a % acts.len()]),
-                    record(&format!("art-{a}-001"), NoClaim),
+                    Record::new(format!("art-{a}-000"), "x", acts[a % acts.len()]),
+                    Record::new(format!("art-{a}-001"), "x", NoClaim),
                 ]
             })
             .collect()
@@ -282,10 +274,10 @@ mod tests {
 
     #[test]
     fn a_perfect_system_has_a_point_interval_and_leads_everywhere() {
-        let records = articles(&[Demand, Refusal, Warning, Offer]);
+        let records = articles(40, &[Demand, Refusal, Warning, Offer]);
         let refs: Vec<&Record> = records.iter().collect();
-        let perfect: Vec<Prediction> = records.iter().map(|r| predicted(r.label)).collect();
-        let silent: Vec<Prediction> = records.iter().map(|_| predicted(NoClaim)).collect();
+        let perfect = predict(&records, |_, r| r.label);
+        let silent = predict(&records, |_, _| NoClaim);
         let b = bootstrap(
             &refs,
             &[("model", &perfect), ("majority", &silent)],
@@ -307,15 +299,14 @@ mod tests {
 
     #[test]
     fn a_system_right_half_the_time_gets_a_wide_interval_around_its_score() {
-        let records = articles(&[Demand, Refusal]);
+        let records = articles(40, &[Demand, Refusal]);
         let refs: Vec<&Record> = records.iter().collect();
         // Right on the acts of articles 0, 1, 4, 5, 8, 9… (half of them), `none` on
         // the others.
-        let half: Vec<Prediction> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| predicted(if (i / 2) % 4 < 2 { r.label } else { NoClaim }))
-            .collect();
+        let half = predict(
+            &records,
+            |i, r| if (i / 2) % 4 < 2 { r.label } else { NoClaim },
+        );
         let b = bootstrap(&refs, &[("model", &half)], RESAMPLES, SEED).unwrap();
         let point = super::super::baseline::score(&refs, &half).macro_f1;
         let m = b.systems[0].macro_f1;
@@ -326,13 +317,9 @@ mod tests {
 
     #[test]
     fn another_seed_moves_a_bound_by_a_few_thousandths() {
-        let records = articles(&[Demand, Offer, Warning]);
+        let records = articles(40, &[Demand, Offer, Warning]);
         let refs: Vec<&Record> = records.iter().collect();
-        let noisy: Vec<Prediction> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| predicted(if i % 3 == 0 { Refusal } else { r.label }))
-            .collect();
+        let noisy = predict(&records, |i, r| if i % 3 == 0 { Refusal } else { r.label });
         let systems = [("model", noisy.as_slice())];
         let a = bootstrap(&refs, &systems, RESAMPLES, SEED).unwrap();
         assert_eq!(a, bootstrap(&refs, &systems, RESAMPLES, SEED).unwrap());
@@ -348,13 +335,9 @@ mod tests {
 
     #[test]
     fn a_system_against_itself_is_level_in_every_resample() {
-        let records = articles(&[Demand, Offer]);
+        let records = articles(40, &[Demand, Offer]);
         let refs: Vec<&Record> = records.iter().collect();
-        let p: Vec<Prediction> = records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| predicted(if i % 5 == 0 { Warning } else { r.label }))
-            .collect();
+        let p = predict(&records, |i, r| if i % 5 == 0 { Warning } else { r.label });
         let b = bootstrap(&refs, &[("a", &p), ("b", &p)], RESAMPLES, SEED).unwrap();
         assert_eq!(b.systems[0].macro_f1, b.systems[1].macro_f1);
         let d = &b.differences[0];
@@ -365,20 +348,13 @@ mod tests {
 
     #[test]
     fn too_few_articles_no_system_or_no_resample_give_nothing() {
-        let nineteen: Vec<Record> = (0..MIN_GROUPS - 1)
-            .flat_map(|a| {
-                [
-                    record(&format!("art-{a}-000"), Demand),
-                    record(&format!("art-{a}-001"), NoClaim),
-                ]
-            })
-            .collect();
+        let nineteen = articles(MIN_GROUPS - 1, &[Demand]);
         let refs: Vec<&Record> = nineteen.iter().collect();
-        let p: Vec<Prediction> = nineteen.iter().map(|r| predicted(r.label)).collect();
+        let p = predict(&nineteen, |_, r| r.label);
         assert!(bootstrap(&refs, &[("model", &p)], RESAMPLES, SEED).is_none());
-        let forty = articles(&[Demand]);
-        let refs: Vec<&Record> = forty.iter().collect();
-        let p: Vec<Prediction> = forty.iter().map(|r| predicted(r.label)).collect();
+        let twenty = articles(MIN_GROUPS, &[Demand]);
+        let refs: Vec<&Record> = twenty.iter().collect();
+        let p = predict(&twenty, |_, r| r.label);
         assert!(bootstrap(&refs, &[("model", &p)], RESAMPLES, SEED).is_some());
         assert!(bootstrap(&refs, &[("model", &p)], 0, SEED).is_none());
         assert!(bootstrap(&refs, &[], RESAMPLES, SEED).is_none());

@@ -53,6 +53,15 @@ impl ConfusionMatrix {
         self.counts[gold.index()][predicted.index()] += 1;
     }
 
+    /// Adds `other`'s counts `times` over (an article drawn `times` by a bootstrap).
+    pub fn add_times(&mut self, other: &ConfusionMatrix, times: usize) {
+        for (row, add) in self.counts.iter_mut().zip(&other.counts) {
+            for (c, a) in row.iter_mut().zip(add) {
+                *c += a * times;
+            }
+        }
+    }
+
     /// The matrix of `(gold, predicted)` pairs.
     pub fn from_pairs(pairs: impl IntoIterator<Item = (Label, Label)>) -> Self {
         let mut m = Self::new();
@@ -453,6 +462,18 @@ mod tests {
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn adding_a_matrix_three_times_triples_its_counts() {
+        let one = ConfusionMatrix::from_pairs([(Demand, Demand), (Offer, NoClaim)]);
+        let mut sum = ConfusionMatrix::from_pairs([(Demand, Demand)]);
+        sum.add_times(&one, 3);
+        assert_eq!(sum.counts[Demand.index()][Demand.index()], 4);
+        assert_eq!(sum.counts[Offer.index()][NoClaim.index()], 3);
+        assert_eq!(sum.total(), 7);
+        sum.add_times(&one, 0);
+        assert_eq!(sum.total(), 7);
     }
 
     /// Three sentences, computed on paper:

@@ -357,17 +357,23 @@ pub fn train_path(configs: &[TrainConfig], records: &[&Record]) -> Result<Vec<Mo
 }
 
 /// What every fit on `records` shares: the vocabulary, the sparse rows, the labels
-/// and the sentence weights.
-struct Prepared {
-    space: FeatureSpace,
-    rows: Vec<SparseVector>,
-    labels: Vec<Label>,
-    weights: Vec<f64>,
+/// and the sentence weights. Public so that a solver can be measured on exactly the
+/// problem `train` fits (`examples/same_features.rs`).
+pub struct Prepared {
+    /// The vocabulary learnt from the records (verb folds included).
+    pub space: FeatureSpace,
+    /// One row per record, the muted terms left out.
+    pub rows: Vec<SparseVector>,
+    /// One label per record.
+    pub labels: Vec<Label>,
+    /// One weight per record, the constructed sentences' scaled.
+    pub weights: Vec<f64>,
     counts: [usize; Label::COUNT],
 }
 
 impl Prepared {
-    fn new(config: &TrainConfig, records: &[&Record]) -> Result<Prepared> {
+    /// The problem of `config` on `records`: every check `train` makes first.
+    pub fn new(config: &TrainConfig, records: &[&Record]) -> Result<Prepared> {
         config.validate()?;
         let counts = label_counts(records.iter().copied());
         if let Some(missing) = Label::ALL.iter().find(|l| counts[l.index()] == 0) {

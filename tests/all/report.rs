@@ -34,16 +34,7 @@ fn tricky_records() -> Vec<Record> {
         ),
     ];
     rows.into_iter()
-        .map(|(id, text, label)| Record {
-            id: id.into(),
-            text,
-            label,
-            also: vec![],
-            actor: None,
-            source: None,
-            pool: None,
-            weight: None,
-        })
+        .map(|(id, text, label)| Record::new(id, text, label))
         .collect()
 }
 
@@ -335,16 +326,7 @@ fn the_report_gives_the_intervals_of_an_evaluation_over_enough_articles() {
             ]
             .into_iter()
             .enumerate()
-            .map(move |(i, (text, label))| Record {
-                id: format!("art-{a}-{i:03}"),
-                text: text.to_string(),
-                label,
-                also: vec![],
-                actor: None,
-                source: None,
-                pool: None,
-                weight: None,
-            })
+            .map(move |(i, (text, label))| Record::new(format!("art-{a}-{i:03}"), text, label))
         })
         .collect();
     let refs: Vec<&Record> = records.iter().collect();
