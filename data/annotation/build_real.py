@@ -3,6 +3,7 @@
 adjudication, and keeps both passes beside the data.
 
     python3 data/annotation/build_real.py BATCH_DIR PASS_A_DIR PASS_B_DIR ADJUDICATION.tsv
+    python3 data/annotation/build_real.py --committed
 
 Inputs: the pool (target/annotation/pool.jsonl, from pools.py), the batches' index
 (BATCH_DIR/index.tsv, from batches.py), each pass's batch-NNN.tsv files
@@ -21,6 +22,10 @@ sentence was labeled: two readers re-read the sentences it might concern, each o
 their own, and the rows are those both changed the same way. A row whose `before`
 is not the record's label and `also` stops the build: it was written against other
 data. Nothing here assigns a label.
+
+`--committed` rebuilds the records from the committed passes and adjudication (the
+texts and sources from the records themselves), for when the batches are gone: with
+no new re-reading it rewrites every record as it was.
 """
 import csv
 import json
@@ -60,8 +65,9 @@ def read_pass(path):
     return out
 
 
-def main():
-    batch_dir, dir_a, dir_b, adjudication = map(Path, sys.argv[1:5])
+def from_batches(batch_dir, dir_a, dir_b, adjudication):
+    """The passes and adjudication from the annotation's working files; rewrites the
+    committed copies of both passes and of the adjudication."""
     pool = {}
     for line in open(ROOT / "target/annotation/pool.jsonl", encoding="utf-8"):
         r = json.loads(line)
@@ -119,7 +125,49 @@ def main():
                 label, also, row = settled[rid]
                 reason = " ".join(row["reason"].split())
                 f.write(f"{rid}\t{pass_a[rid][0]}\t{pass_b[rid][0]}\t{label}\t{','.join(also)}\t{reason}\n")
+    return pool, order, pass_a, pass_b, settled
 
+
+def from_committed():
+    """The passes and adjudication as committed, the texts and sources from the records
+    as they are: rebuilds the records, with the re-readings, where the annotation's
+    working files are gone."""
+    ann = ROOT / "data" / "annotation"
+    corpus_of = {name: short for short, name in CORPUS_FILE.items()}
+    pool = {}
+    for side in ("train", "test"):
+        for path in sorted((ROOT / "data" / side / "real").glob("*.jsonl")):
+            for line in open(path, encoding="utf-8"):
+                r = json.loads(line)
+                pool[r["id"]] = {**r, "side": side, "corpus": corpus_of[path.stem]}
+    passes = []
+    for name in ("real-pass-a.tsv", "real-pass-b.tsv"):
+        labels = {}
+        for line in open(ann / name, encoding="utf-8"):
+            rid, label, also = (line.rstrip("\n").split("\t") + [""])[:3]
+            check(label in LABELS and all(a in LABELS for a in acts(also)), (name, line))
+            labels[rid] = (label, acts(also))
+        passes.append(labels)
+    pass_a, pass_b = passes
+    order = list(pass_a)
+    check(order == list(pass_b), "the two passes list different sentences")
+    check(set(order) == set(pool), "the passes and the records list different sentences")
+    settled = {}
+    with open(ann / "real-adjudication.tsv", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            check(row["adjudicated"] in LABELS, row)
+            settled[row["id"]] = (row["adjudicated"], acts(row["also"]), row)
+    return pool, order, pass_a, pass_b, settled
+
+
+def main():
+    if sys.argv[1:] == ["--committed"]:
+        pool, order, pass_a, pass_b, settled = from_committed()
+    elif len(sys.argv) == 5:
+        pool, order, pass_a, pass_b, settled = from_batches(*map(Path, sys.argv[1:5]))
+    else:
+        sys.exit(__doc__)
+    ann = ROOT / "data" / "annotation"
     rereadings = {}
     rereadings_path = ann / "real-rereadings.tsv"
     if rereadings_path.exists():

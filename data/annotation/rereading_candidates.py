@@ -1,15 +1,32 @@
 #!/usr/bin/env python3
-"""Selects the labeled real-news sentences a late decision might concern, for two
+"""Selects the labeled real-news sentences late decisions might concern, for two
 readers to re-read (data/README.md, "How it was made", step 5). It selects; it never
 labels: the readers decide, and real-rereadings.tsv keeps what both changed alike.
 
     python3 data/annotation/rereading_candidates.py 57 > candidates.txt
+    python3 data/annotation/rereading_candidates.py --context 53 58 59 > candidates.txt
 
-Decision 57 (instructions within one executive): every real or seed sentence whose
-label or `also` holds a demand and whose text names a government, ministers,
-prefects, services, forces or agents as addressees, or a circular, an instruction, a
-directive or an order. The search is wide on purpose: most of what it finds is a
-request from outside the executive, which the readers keep.
+Each search pairs the acts a decision can take away with words of its construction.
+A sentence is a candidate when it holds one of those acts (as its label, or, for
+decision 57, in `also` too) and its text has one of the words. The searches are wide
+on purpose: most of what they find is outside the decision, and the readers keep it.
+A sentence found by several searches is listed once, with every decision that found
+it. `--context` adds the sentences just before and after it in its article, unlabeled.
+
+- 53 (bare reports of a call): demands that speak of a call, an appeal, renewing.
+- 57 (instructions within one executive): demands, in the label or `also`, that name
+  a government, ministers, prefects, services, forces or agents as addressees, or a
+  circular, an instruction, a directive or an order.
+- 58 (solidarity with victims): offers that speak of solidarity, condolences, thoughts.
+- 59 (conditional offers): offers with « si », « à condition », « sous réserve ».
+- 60 (arguing against a measure): refusals that call a measure useless or unjustified.
+- 61 (a government announcing its own measure): offers with « a décidé », « allons »,
+  « vont », « supprimer », « annoncer ».
+- 62 (worry about one's own prospects): warnings that speak of worry or fear.
+- 63 (calls to one's own supporters): demands addressed to activists, supporters,
+  members, voters.
+- 64 (recalling an earlier promise): offers with « s'était engagé », « avait promis ».
+- 65 (boycotts): refusals that speak of a boycott or an empty chair.
 """
 import json
 import re
@@ -17,30 +34,79 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def words(pattern):
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# decision → (acts it can take away, whether `also` counts, the words of its construction)
 SEARCHES = {
-    "57": re.compile(
-        r"(à|aux|au) (son |ses |leur |leurs |au |aux |les |la |le )?(gouvernement|ministres?|"
-        r"préfets?|préfecture|services|administrations?|forces de l'ordre|policiers|gendarmes|"
-        r"ambassadeurs?|armée|membres du gouvernement|directeurs?|recteurs?|agents)\b|"
-        r"circulaire|instruction|consigne|ordonn",
-        re.IGNORECASE,
+    "53": ({"demand"}, False, words(r"\bappels?\b|réitér|renouvel|a lancé|lance un")),
+    "57": (
+        {"demand"},
+        True,
+        words(
+            r"(à|aux|au) (son |ses |leur |leurs |au |aux |les |la |le )?(gouvernement|ministres?|"
+            r"préfets?|préfecture|services|administrations?|forces de l'ordre|policiers|gendarmes|"
+            r"ambassadeurs?|armée|membres du gouvernement|directeurs?|recteurs?|agents)\b|"
+            r"circulaire|instruction|consigne|ordonn"
+        ),
     ),
+    "58": ({"offer"}, False, words(r"solidarit|condoléance|compassion|sympathie|pensées|hommage")),
+    "59": ({"offer"}, False, words(r"\bsi\b|\bs'il|\bs'ils|à condition|pourvu que|sous réserve")),
+    "60": (
+        {"refusal"},
+        False,
+        words(r"inutile|ne sert à rien|n'arrangera|injustifi|pas la bonne|pas une bonne|absurde"),
+    ),
+    "61": ({"offer"}, False, words(r"\ba décidé|\bva \w+er\b|\ballons\b|\bvont\b|supprim|annonc")),
+    "62": ({"warning"}, False, words(r"inqui[eè]t|craint|crainte|redout|peur|s'alarm")),
+    "63": (
+        {"demand"},
+        False,
+        words(r"militants|soutiens|partisans|sympathisants|fidèles|adhérents|troupes|électeurs"),
+    ),
+    "64": (
+        {"offer"},
+        False,
+        words(r"s'était engagé|s'étaient engagés|avait promis|avait assuré|avait annoncé|promesse"),
+    ),
+    "65": ({"refusal"}, False, words(r"boycott|chaise vide|ne siég|ne participer")),
 }
 
 
 def main():
-    search = SEARCHES[sys.argv[1]]
+    args = sys.argv[1:]
+    context = "--context" in args
+    decisions = [a for a in args if a != "--context"]
+    unknown = [d for d in decisions if d not in SEARCHES]
+    if not decisions or unknown:
+        sys.exit(f"usage: rereading_candidates.py [--context] DECISION...; searches exist for {', '.join(SEARCHES)}")
+    print(f"# Sentences to re-read against decision(s) {', '.join(decisions)} "
+          "(N. id | current label | current also | decisions | text)\n")
     n = 0
-    print("# Sentences to re-read against decision", sys.argv[1], "(id | current label | current also | text)\n")
     for path in sorted((ROOT / "data").rglob("*.jsonl")):
         if "constructed" in path.parts:
             continue
-        for line in open(path, encoding="utf-8"):
-            r = json.loads(line)
-            if "demand" in [r["label"], *r.get("also", [])] and search.search(r["text"]):
-                n += 1
-                also = ",".join(r.get("also", [])) or "-"
-                print(f"{n}. {r['id']} | {r['label']} | {also} | {r['text']}")
+        records = [json.loads(line) for line in open(path, encoding="utf-8")]
+        for i, r in enumerate(records):
+            found = []
+            for d in decisions:
+                acts, with_also, search = SEARCHES[d]
+                held = {r["label"], *r.get("also", [])} if with_also else {r["label"]}
+                if acts & held and search.search(r["text"]):
+                    found.append(d)
+            if not found:
+                continue
+            n += 1
+            also = ",".join(r.get("also", [])) or "-"
+            print(f"{n}. {r['id']} | {r['label']} | {also} | {','.join(found)} | {r['text']}")
+            if context:
+                for j, name in ((i - 1, "before"), (i + 1, "after")):
+                    if 0 <= j < len(records) and records[j].get("source") == r.get("source"):
+                        print(f"    ({name}: {records[j]['text']})")
+                print()
 
 
 if __name__ == "__main__":
