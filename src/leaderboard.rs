@@ -37,10 +37,12 @@ use serde::Deserialize;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::eval::bootstrap::{self, Difference, Interval};
+use crate::eval::bootstrap::{self, Difference, Interval, Resampled};
+use crate::eval::evaluate_predictions_with;
 use crate::eval::metrics::Report;
-use crate::eval::{evaluate_predictions, read_predictions};
+use crate::eval::read_predictions;
 use crate::label::Label;
+use crate::model::Prediction;
 
 /// A test split of the benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,12 +237,18 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
             }
             let path = dir.join(folder).join(format!("{}.jsonl", split.name));
             let (predictions, has_probabilities) = read_predictions(&path, &records)?;
-            let evaluation =
-                evaluate_predictions(&records, &predictions, has_probabilities, folder, 0);
+            let evaluation = evaluate_predictions_with(
+                &records,
+                &predictions,
+                has_probabilities,
+                folder,
+                0,
+                false,
+            );
             rows.push(Row {
                 folder: folder.clone(),
                 info: systems[folder].clone(),
-                macro_f1_interval: evaluation.bootstrap.map(|b| b.systems[0].macro_f1),
+                macro_f1_interval: None,
                 lead_over_next: None,
                 report: evaluation.report,
             });
@@ -252,17 +260,27 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
                 .total_cmp(&a.report.macro_f1)
                 .then_with(|| a.folder.cmp(&b.folder))
         });
-        // Every bootstrap draws the same resamples (one seed, one count of articles),
-        // so each pair is compared on the resamples its intervals come from.
-        for i in 1..rows.len() {
-            let (above, below) = (&rows[i - 1].folder, &rows[i].folder);
-            let pair = [
-                (above.as_str(), predictions_of[above].as_slice()),
-                (below.as_str(), predictions_of[below].as_slice()),
-            ];
-            rows[i - 1].lead_over_next =
-                bootstrap::bootstrap(&records, &pair, bootstrap::RESAMPLES, bootstrap::SEED)
-                    .map(|b| b.differences[0].clone());
+        // One draw of resamples for every row: each row's interval, and each row
+        // against the next on the same resamples.
+        let ranked: Vec<(&str, &[Prediction])> = rows
+            .iter()
+            .map(|row| (row.folder.as_str(), predictions_of[&row.folder].as_slice()))
+            .collect();
+        if let Some(resampled) =
+            Resampled::draw(&records, &ranked, bootstrap::RESAMPLES, bootstrap::SEED)
+        {
+            let intervals: Vec<Interval> = (0..rows.len())
+                .map(|i| resampled.intervals(i).macro_f1)
+                .collect();
+            let leads: Vec<Difference> = (1..rows.len())
+                .map(|i| resampled.difference(i - 1, i))
+                .collect();
+            for (row, interval) in rows.iter_mut().zip(intervals) {
+                row.macro_f1_interval = Some(interval);
+            }
+            for (row, lead) in rows.iter_mut().zip(leads) {
+                row.lead_over_next = Some(lead);
+            }
         }
         tables.push(Table {
             split,

@@ -105,87 +105,126 @@ pub fn bootstrap(
     resamples: usize,
     seed: u64,
 ) -> Option<Bootstrap> {
-    let mut group_index: HashMap<&str, usize> = HashMap::new();
-    let groups: Vec<usize> = records
-        .iter()
-        .map(|r| {
-            let next = group_index.len();
-            *group_index.entry(r.group()).or_insert(next)
-        })
-        .collect();
-    let n_groups = group_index.len();
-    if n_groups < MIN_GROUPS || systems.is_empty() || resamples == 0 {
-        return None;
-    }
-    // Each article's confusion matrix per system: a resample adds up matrices.
-    let per_group: Vec<Vec<ConfusionMatrix>> = systems
-        .iter()
-        .map(|(_, predictions)| {
-            assert_eq!(
-                predictions.len(),
-                records.len(),
-                "one prediction per record"
-            );
-            let mut matrices = vec![ConfusionMatrix::new(); n_groups];
-            for ((r, p), &g) in records.iter().zip(predictions.iter()).zip(&groups) {
-                matrices[g].add(r.label, p.label);
-            }
-            matrices
-        })
-        .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut macro_f1 = vec![Vec::with_capacity(resamples); systems.len()];
-    let mut claim_f1 = vec![Vec::with_capacity(resamples); systems.len()];
-    let mut drawn = vec![0usize; n_groups];
-    for _ in 0..resamples {
-        drawn.iter_mut().for_each(|c| *c = 0);
-        for _ in 0..n_groups {
-            drawn[rng.random_range(0..n_groups)] += 1;
-        }
-        for (s, matrices) in per_group.iter().enumerate() {
-            let mut sum = ConfusionMatrix::new();
-            for (m, &times) in matrices.iter().zip(&drawn) {
-                sum.add_times(m, times);
-            }
-            macro_f1[s].push(sum.macro_f1());
-            claim_f1[s].push(sum.claim_detection().f1);
-        }
-    }
-    let systems_out = systems
-        .iter()
-        .enumerate()
-        .map(|(s, (name, _))| SystemIntervals {
-            system: name.to_string(),
-            macro_f1: central(&macro_f1[s]),
-            claim_f1: central(&claim_f1[s]),
-        })
-        .collect();
-    let differences = systems
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(s, (name, _))| {
-            let diffs: Vec<f64> = macro_f1[0]
-                .iter()
-                .zip(&macro_f1[s])
-                .map(|(a, b)| a - b)
-                .collect();
-            let ahead = diffs.iter().filter(|&&d| d > 0.0).count() as f64 / resamples as f64;
-            Difference {
-                system: systems[0].0.to_string(),
-                versus: name.to_string(),
-                macro_f1: central(&diffs),
-                ahead,
-            }
-        })
-        .collect();
+    let resampled = Resampled::draw(records, systems, resamples, seed)?;
     Some(Bootstrap {
         resamples,
-        groups: n_groups,
+        groups: resampled.groups,
         level: LEVEL,
-        systems: systems_out,
-        differences,
+        systems: (0..systems.len()).map(|s| resampled.intervals(s)).collect(),
+        differences: (1..systems.len())
+            .map(|s| resampled.difference(0, s))
+            .collect(),
     })
+}
+
+/// Every system's figures on every resample: the intervals of any system, and the
+/// difference of any two, come from the same draws. [`bootstrap`] reports the first
+/// system against the others; a leaderboard reads each row against the next.
+#[derive(Debug, Clone)]
+pub struct Resampled {
+    names: Vec<String>,
+    groups: usize,
+    /// `macro_f1[s][r]`: system `s` on resample `r`.
+    macro_f1: Vec<Vec<f64>>,
+    claim_f1: Vec<Vec<f64>>,
+}
+
+impl Resampled {
+    /// Draws `resamples` resamples of the articles of `records` from `seed` and scores
+    /// `systems` on each. The draws do not depend on the systems: the same records and
+    /// seed give the same resamples whichever systems are scored, and a system's
+    /// intervals are the same alone or among others.
+    ///
+    /// `None`, and # Panics, as [`bootstrap`].
+    pub fn draw(
+        records: &[&Record],
+        systems: &[(&str, &[Prediction])],
+        resamples: usize,
+        seed: u64,
+    ) -> Option<Resampled> {
+        let mut group_index: HashMap<&str, usize> = HashMap::new();
+        let groups: Vec<usize> = records
+            .iter()
+            .map(|r| {
+                let next = group_index.len();
+                *group_index.entry(r.group()).or_insert(next)
+            })
+            .collect();
+        let n_groups = group_index.len();
+        if n_groups < MIN_GROUPS || systems.is_empty() || resamples == 0 {
+            return None;
+        }
+        // Each article's confusion matrix per system: a resample adds up matrices.
+        let per_group: Vec<Vec<ConfusionMatrix>> = systems
+            .iter()
+            .map(|(_, predictions)| {
+                assert_eq!(
+                    predictions.len(),
+                    records.len(),
+                    "one prediction per record"
+                );
+                let mut matrices = vec![ConfusionMatrix::new(); n_groups];
+                for ((r, p), &g) in records.iter().zip(predictions.iter()).zip(&groups) {
+                    matrices[g].add(r.label, p.label);
+                }
+                matrices
+            })
+            .collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut macro_f1 = vec![Vec::with_capacity(resamples); systems.len()];
+        let mut claim_f1 = vec![Vec::with_capacity(resamples); systems.len()];
+        let mut drawn = vec![0usize; n_groups];
+        for _ in 0..resamples {
+            drawn.iter_mut().for_each(|c| *c = 0);
+            for _ in 0..n_groups {
+                drawn[rng.random_range(0..n_groups)] += 1;
+            }
+            for (s, matrices) in per_group.iter().enumerate() {
+                let mut sum = ConfusionMatrix::new();
+                for (m, &times) in matrices.iter().zip(&drawn) {
+                    sum.add_times(m, times);
+                }
+                macro_f1[s].push(sum.macro_f1());
+                claim_f1[s].push(sum.claim_detection().f1);
+            }
+        }
+        Some(Resampled {
+            names: systems.iter().map(|(name, _)| name.to_string()).collect(),
+            groups: n_groups,
+            macro_f1,
+            claim_f1,
+        })
+    }
+
+    /// Articles resampled.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// System `s`'s intervals.
+    pub fn intervals(&self, s: usize) -> SystemIntervals {
+        SystemIntervals {
+            system: self.names[s].clone(),
+            macro_f1: central(&self.macro_f1[s]),
+            claim_f1: central(&self.claim_f1[s]),
+        }
+    }
+
+    /// System `a` against system `b`, on the same resamples.
+    pub fn difference(&self, a: usize, b: usize) -> Difference {
+        let diffs: Vec<f64> = self.macro_f1[a]
+            .iter()
+            .zip(&self.macro_f1[b])
+            .map(|(x, y)| x - y)
+            .collect();
+        let ahead = diffs.iter().filter(|&&d| d > 0.0).count() as f64 / diffs.len() as f64;
+        Difference {
+            system: self.names[a].clone(),
+            versus: self.names[b].clone(),
+            macro_f1: central(&diffs),
+            ahead,
+        }
+    }
 }
 
 /// The central [`LEVEL`] of `values`: the order statistics at the two tails' edges.
@@ -358,5 +397,25 @@ mod tests {
         assert!(bootstrap(&refs, &[("model", &p)], RESAMPLES, SEED).is_some());
         assert!(bootstrap(&refs, &[("model", &p)], 0, SEED).is_none());
         assert!(bootstrap(&refs, &[], RESAMPLES, SEED).is_none());
+    }
+
+    #[test]
+    fn one_draw_for_many_systems_gives_each_pair_what_a_draw_for_the_pair_gives() {
+        let records = articles(30, &[Demand, Refusal, Warning]);
+        let refs: Vec<&Record> = records.iter().collect();
+        let a = predict(&records, |i, r| if i % 3 == 0 { NoClaim } else { r.label });
+        let b = predict(&records, |i, r| if i % 4 == 0 { Offer } else { r.label });
+        let c = predict(&records, |i, _| if i % 2 == 0 { Demand } else { NoClaim });
+        let all = Resampled::draw(&refs, &[("a", &a), ("b", &b), ("c", &c)], 2_000, SEED).unwrap();
+        assert_eq!(all.groups(), 30);
+        let pair = bootstrap(&refs, &[("b", &b), ("c", &c)], 2_000, SEED).unwrap();
+        assert_eq!(all.intervals(1), pair.systems[0]);
+        assert_eq!(all.intervals(2), pair.systems[1]);
+        assert_eq!(all.difference(1, 2), pair.differences[0]);
+        // The other way round, the difference is mirrored and the lead complementary
+        // (no resample ties these two).
+        let back = all.difference(2, 1);
+        assert_eq!(back.macro_f1.low, -pair.differences[0].macro_f1.high);
+        assert!((back.ahead + pair.differences[0].ahead - 1.0).abs() < 1e-12);
     }
 }

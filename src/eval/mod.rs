@@ -41,6 +41,7 @@ pub mod report;
 
 pub use baseline::{CueRule, Majority, Predictor};
 pub use cv::{cross_validate, cross_validate_with};
+pub(crate) use predictions::evaluate_predictions_with;
 pub use predictions::{evaluate_predictions, read_predictions};
 pub use provenance::Provenance;
 
@@ -263,13 +264,14 @@ fn comparison(reports: &[Report; 3]) -> Vec<Comparison> {
 /// The evaluation of `predictions` (in [`SYSTEMS`] order) of `records`: every
 /// system's report, the comparison, the `errors` most confident mistakes of the
 /// evaluated system (without their evidence: only its model can explain them), and
-/// its calibration.
+/// its calibration; with `intervals`, the bootstrap of every system.
 fn assemble(
     mode: &str,
     setup: String,
     records: &[&Record],
     predictions: &[Vec<Prediction>; 3],
     errors: usize,
+    intervals: bool,
 ) -> Evaluation {
     let reports = reports(records, predictions);
     let comparison = comparison(&reports);
@@ -288,16 +290,20 @@ fn assemble(
         cv: None,
         errors: top_mistakes(records, &predictions[0], errors),
         calibration: calibration(records, &predictions[0]),
-        bootstrap: bootstrap::bootstrap(
-            records,
-            &SYSTEMS
-                .iter()
-                .zip(predictions)
-                .map(|(name, p)| (*name, p.as_slice()))
-                .collect::<Vec<_>>(),
-            bootstrap::RESAMPLES,
-            bootstrap::SEED,
-        ),
+        bootstrap: intervals
+            .then(|| {
+                bootstrap::bootstrap(
+                    records,
+                    &SYSTEMS
+                        .iter()
+                        .zip(predictions)
+                        .map(|(name, p)| (*name, p.as_slice()))
+                        .collect::<Vec<_>>(),
+                    bootstrap::RESAMPLES,
+                    bootstrap::SEED,
+                )
+            })
+            .flatten(),
         provenance: Provenance::default(),
     }
 }
@@ -317,7 +323,7 @@ fn evaluate_trained(
         predict_all(&mut model.classifier(), records),
         majority,
     );
-    let mut evaluation = assemble(mode, setup(majority.0), records, &predictions, errors);
+    let mut evaluation = assemble(mode, setup(majority.0), records, &predictions, errors, true);
     explain_mistakes(model, &mut evaluation.errors);
     evaluation.provenance = Provenance::of_model(model, records);
     evaluation
