@@ -64,6 +64,25 @@ pub struct TrainingInfo {
     /// The hyper-parameter search that chose the settings, if one was run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuning: Option<serde_json::Value>,
+    /// The sentences a first fit labeled and the second fit counted too
+    /// (`train --self-train`); they are among `sentences` and `per_label`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_training: Option<SelfTrainingInfo>,
+}
+
+/// What self-training added to a fit ([`crate::train::self_train`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelfTrainingInfo {
+    /// The files of unlabeled text, as given.
+    pub files: Vec<String>,
+    /// Unlabeled sentences the first fit labeled.
+    pub unlabeled_sentences: usize,
+    /// The least probability of its label for which a sentence was kept.
+    pub min_probability: f64,
+    /// The weight of each sentence kept.
+    pub weight: f64,
+    /// Sentences kept, per label.
+    pub kept: BTreeMap<Label, usize>,
 }
 
 impl Default for TrainingInfo {
@@ -84,6 +103,7 @@ impl Default for TrainingInfo {
             idf_text_sentences: 0,
             idf_text_files: Vec::new(),
             tuning: None,
+            self_training: None,
         }
     }
 }

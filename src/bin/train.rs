@@ -9,7 +9,10 @@ use demarche::cli::{BarProgress, TrainingFlags};
 use demarche::dataset::{unlabeled_sentences, Dataset};
 use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::check_threads;
-use demarche::train::{train, tune, Candidate, Progress, Setting, TuneGrid, UnlabeledText};
+use demarche::train::{
+    self_train, train, tune, Candidate, Progress, SelfTraining, Setting, TuneGrid, UnlabeledText,
+    SELF_TRAINING_MIN_PROBABILITY, SELF_TRAINING_WEIGHT,
+};
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -39,6 +42,22 @@ struct Args {
     /// sentence of this labeled data (the test split, say); repeatable.
     #[arg(long, value_name = "PATH", requires = "idf_text")]
     idf_held_out: Vec<PathBuf>,
+    /// Self-training: fit, label the sentences of this unlabeled news (JSONL with a
+    /// `text` field, articles or sentences; a file or a folder; repeatable) with that
+    /// model, and fit again with those it labels confidently added. With --tune, the
+    /// search runs on the labeled data and the final fit self-trains.
+    #[arg(long, value_name = "PATH")]
+    self_train: Vec<PathBuf>,
+    /// With --self-train: leave out the articles whose `url` is the `source` of a
+    /// sentence of this labeled data (the test split, say); repeatable.
+    #[arg(long, value_name = "PATH", requires = "self_train")]
+    self_train_held_out: Vec<PathBuf>,
+    /// With --self-train: keep a sentence when its label's probability is at least P.
+    #[arg(long, value_name = "P", requires = "self_train", default_value_t = SELF_TRAINING_MIN_PROBABILITY)]
+    self_train_min_probability: f64,
+    /// With --self-train: the weight of each sentence kept.
+    #[arg(long, value_name = "W", requires = "self_train", default_value_t = SELF_TRAINING_WEIGHT)]
+    self_train_weight: f64,
     /// Pick L2 strength (and, if they pay, n-grams, weighting, min count, the weight
     /// of constructed sentences, verb folding) and the none bias by grouped
     /// cross-validation macro-F1, over the real-news articles of the data when it has
@@ -57,6 +76,18 @@ struct Args {
     quiet: bool,
 }
 
+/// The `source` of every sentence of the labeled data at `paths` (none when empty):
+/// the articles unlabeled text must leave out.
+fn sources(paths: &[PathBuf]) -> anyhow::Result<std::collections::HashSet<String>> {
+    if paths.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(Dataset::load(paths)?
+        .records()
+        .filter_map(|r| r.source.clone())
+        .collect())
+}
+
 fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     check_threads(args.threads)?;
@@ -70,15 +101,27 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let mut config = args.training.config();
-    if !args.idf_text.is_empty() {
-        let held_out = if args.idf_held_out.is_empty() {
-            Default::default()
-        } else {
-            Dataset::load(&args.idf_held_out)?
-                .records()
-                .filter_map(|r| r.source.clone())
-                .collect()
+    let self_training = if args.self_train.is_empty() {
+        None
+    } else {
+        let held_out = sources(&args.self_train_held_out)?;
+        let sentences = unlabeled_sentences(&args.self_train, &held_out)?;
+        if !args.quiet {
+            eprintln!(
+                "train: {} unlabeled sentences for self-training",
+                sentences.len()
+            );
+        }
+        let self_training = SelfTraining {
+            min_probability: args.self_train_min_probability,
+            weight: args.self_train_weight,
+            ..SelfTraining::new(sentences)
         };
+        self_training.validate()?;
+        Some(self_training)
+    };
+    if !args.idf_text.is_empty() {
+        let held_out = sources(&args.idf_held_out)?;
         let sentences = unlabeled_sentences(&args.idf_text, &held_out)?;
         if !args.quiet {
             eprintln!(
@@ -144,9 +187,28 @@ fn run(args: Args) -> anyhow::Result<()> {
         tuning = Some(result);
     }
     let spinner = fit_spinner(args.quiet, records.len());
-    let trained = train(&config, &records, &files);
+    let trained = match &self_training {
+        Some(self_training) => self_train(&config, &records, &files, self_training),
+        None => train(&config, &records, &files),
+    };
     spinner.finish_and_clear();
     let mut model = trained?;
+    if let Some(info) = model.training_mut().self_training.as_mut() {
+        info.files = args
+            .self_train
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        if !args.quiet {
+            let kept: Vec<String> = info.kept.iter().map(|(l, n)| format!("{l} {n}")).collect();
+            eprintln!(
+                "train: self-training kept {} of {} unlabeled sentences ({})",
+                info.kept.values().sum::<usize>(),
+                info.unlabeled_sentences,
+                kept.join(", ")
+            );
+        }
+    }
     if let Some(result) = &tuning {
         model.training_mut().tuning = Some(result.to_json());
     }

@@ -931,6 +931,81 @@ fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
 }
 
 #[test]
+fn self_training_reads_unlabeled_news_leaves_held_out_articles_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let articles = write(
+        d,
+        "articles.jsonl",
+        concat!(
+            "{\"url\": \"https://kept\", \"text\": \"Le ministre exige un cessez-le-feu. Téhéran rejette l'ultimatum. La délégation est arrivée mardi.\"}\n",
+            "{\"url\": \"https://held\", \"text\": \"Un article du test.\"}\n",
+        ),
+    );
+    let held = write(
+        d,
+        "held.jsonl",
+        "{\"id\":\"t-1\",\"text\":\"Un article du test.\",\"label\":\"none\",\"source\":\"https://held\"}\n",
+    );
+    let model = d.join("self.json");
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&model)
+        .args(["--l2", "0.01", "--min-count", "1", "--self-train"])
+        .arg(&articles)
+        .arg("--self-train-held-out")
+        .arg(&held)
+        .args(["--self-train-min-probability", "0.2"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Probability 0.2 keeps every sentence: one of five labels always reaches it.
+    assert!(
+        stderr(&o).contains("self-training kept 3 of 3 unlabeled sentences"),
+        "{}",
+        stderr(&o)
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let info = &file["training"]["self_training"];
+    assert_eq!(info["unlabeled_sentences"], 3);
+    assert_eq!(info["min_probability"], 0.2);
+    assert_eq!(info["weight"], 0.5);
+    assert!(info["files"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("articles.jsonl"));
+    // Settings that keep nothing are refused before any fit, and no model is written.
+    let refused = d.join("refused.json");
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&refused)
+        .arg("--self-train")
+        .arg(&articles)
+        .args(["--self-train-min-probability", "0"]));
+    assert_fails_with(&o, &["probability must be a number in (0, 1], not 0"]);
+    assert!(!refused.exists());
+    // A line that is not a record is an error naming it.
+    let bad = write(d, "bad.jsonl", "pas du JSON\n");
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&refused)
+        .arg("--self-train")
+        .arg(&bad));
+    assert_fails_with(&o, &["bad.jsonl:1"]);
+    // The flags that tune self-training need it.
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .args(["--self-train-weight", "1"]));
+    assert!(!o.status.success());
+}
+
+#[test]
 fn settings_that_would_make_an_unusable_model_or_be_ignored_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(bin("train")

@@ -391,3 +391,89 @@ fn muted_empty_words_weigh_exactly_zero() {
         );
     }
 }
+
+/// Self-training is, by definition, a second fit on the labeled records plus the
+/// unlabeled sentences the first fit labels with at least the probability asked, each
+/// with the weight asked: checked against that fit done by hand, with the kept counts
+/// the file records, and with settings that keep everything or nothing.
+#[test]
+fn self_training_refits_on_the_confidently_labeled_sentences() {
+    use crate::common::{fixture, fixture_config, CLEAR_SENTENCES};
+    use demarche::train::{self_train, SelfTraining};
+    let data = Dataset::load(&[fixture()]).unwrap();
+    let records: Vec<&Record> = data.records().collect();
+    let config = fixture_config();
+    let mut unlabeled: Vec<String> = CLEAR_SENTENCES.iter().map(|(s, _)| s.to_string()).collect();
+    unlabeled.push("Le temps de la réunion.".to_string());
+    let setting = |min_probability: f64, weight: f64| SelfTraining {
+        min_probability,
+        weight,
+        ..SelfTraining::new(unlabeled.clone())
+    };
+    let first = train(&config, &records, &[]).unwrap();
+    let mut classifier = first.classifier();
+    let predictions: Vec<_> = unlabeled.iter().map(|s| classifier.predict(s)).collect();
+    let confidence = |p: &demarche::Prediction| p.probabilities[p.label.index()];
+    // A threshold between the confidences, so that some are kept and some are not.
+    let mut confidences: Vec<f64> = predictions.iter().map(confidence).collect();
+    confidences.sort_by(f64::total_cmp);
+    let threshold = (confidences[1] + confidences[2]) / 2.0;
+    let model = self_train(&config, &records, &[], &setting(threshold, 0.5)).unwrap();
+    let by_hand: Vec<Record> = unlabeled
+        .iter()
+        .zip(&predictions)
+        .enumerate()
+        .filter(|(_, (_, p))| confidence(p) >= threshold)
+        .map(|(i, (s, p))| {
+            let mut r = Record::new(format!("unlabeled-{i:06}"), s.as_str(), p.label);
+            r.weight = Some(0.5);
+            r
+        })
+        .collect();
+    assert_eq!(by_hand.len(), unlabeled.len() - 2);
+    let mut all = records.clone();
+    all.extend(by_hand.iter());
+    let expected = train(&config, &all, &[]).unwrap();
+    for (s, _) in CLEAR_SENTENCES {
+        assert_eq!(
+            model.classifier().predict(s),
+            expected.classifier().predict(s),
+            "{s}"
+        );
+    }
+    let info = model.training().self_training.clone().unwrap();
+    assert_eq!(info.unlabeled_sentences, unlabeled.len());
+    assert_eq!(info.kept.values().sum::<usize>(), by_hand.len());
+    for label in Label::ALL {
+        let n = by_hand.iter().filter(|r| r.label == label).count();
+        assert_eq!(info.kept[&label], n, "{label}");
+    }
+    assert_eq!(model.training().sentences, records.len() + by_hand.len());
+    // Probability 1 keeps nothing these sentences reach: the second fit is the first.
+    let none_kept = self_train(&config, &records, &[], &setting(1.0, 0.5)).unwrap();
+    let info = none_kept.training().self_training.clone().unwrap();
+    assert_eq!(info.kept.values().sum::<usize>(), 0);
+    for (s, _) in CLEAR_SENTENCES {
+        assert_eq!(
+            none_kept.classifier().predict(s),
+            first.classifier().predict(s)
+        );
+    }
+    // Settings that keep or count nothing are refused, naming the setting.
+    for (bad, reason) in [
+        (
+            setting(0.0, 0.5),
+            "probability must be a number in (0, 1], not 0",
+        ),
+        (setting(1.5, 0.5), "not 1.5"),
+        (setting(f64::NAN, 0.5), "probability"),
+        (
+            setting(0.9, 0.0),
+            "weight must be a finite number > 0, not 0",
+        ),
+        (setting(0.9, f64::INFINITY), "weight"),
+    ] {
+        let error = self_train(&config, &records, &[], &bad).unwrap_err();
+        assert!(error.to_string().contains(reason), "{error}");
+    }
+}
