@@ -13,6 +13,19 @@ on purpose: most of what they find is outside the decision, and the readers keep
 A sentence found by several searches is listed once, with every decision that found
 it. `--context` adds the sentences just before and after it in its article, unlabeled.
 
+- 44 (the running of a sitting): demands that speak of the floor, a sitting, speaking.
+- 46 (ironic and mocking calls): demands with words of irony or mockery.
+- 49 (a party's advice to its own people): demands addressed to a party's own
+  candidates, members, cadres or elected officials, or that speak of a memo.
+- 50 (saying a strike should end): demands to end or lift a strike or a movement.
+- 51 (not joining an event others called): refusals that speak of taking part,
+  marching, attending.
+- 54 (resolve against a named challenger): refusals that speak of holding firm, not
+  giving in, determination.
+- 55 (acts in private life): any act whose text names a spouse or family member, or
+  « en privé ».
+- 56 (an official's instructions to their own staff): demands, in the label or
+  `also`, that name a cabinet, collaborators, advisers, a team.
 - 53 (bare reports of a call): demands that speak of a call, an appeal, renewing.
 - 57 (instructions within one executive): demands, in the label or `also`, that name
   a government, ministers, prefects, services, forces or agents as addressees, or a
@@ -42,6 +55,42 @@ def words(pattern):
 
 # decision → (acts it can take away, whether `also` counts, the words of its construction)
 SEARCHES = {
+    "44": (
+        {"demand"},
+        False,
+        words(r"la parole|séance|intervenir|aller au bout|terminer mon|finir mon|me laisser"),
+    ),
+    "46": ({"demand"}, False, words(r"chiche|ironi|moqu|raill|blague|plaisant|sarcas")),
+    "49": (
+        {"demand"},
+        False,
+        words(r"(ses|leurs|aux|les) (candidats|militants|adhérents|cadres|fédérations|élus)|consigne|note interne|conseillé"),
+    ),
+    "50": (
+        {"demand"},
+        False,
+        words(r"(grève|mouvement|blocage).*(fin\b|arrêt|cess|termin|lever|levée|repren)|(fin\b|arrêt|cess|termin|lever|levée|repren).*(grève|mouvement|blocage)"),
+    ),
+    "51": (
+        {"refusal"},
+        False,
+        words(r"particip|manifest|marche|rassemblement|défil|n'ira pas|ne se rendra pas|pas présent|ne sera pas"),
+    ),
+    "54": (
+        {"refusal"},
+        False,
+        words(r"tiendr|détermin|céder|cap\b|recul|fermeté|ne lâcher|pas lâcher|plier"),
+    ),
+    "55": (
+        {"demand", "refusal", "warning", "offer"},
+        False,
+        words(r"sa femme|son mari|son épouse|son fils|sa fille|ses enfants|sa mère|son père|en privé|conjoint|compagne|compagnon|famille"),
+    ),
+    "56": (
+        {"demand"},
+        True,
+        words(r"cabinet|collaborat|conseiller|son équipe|ses équipes|son staff|son entourage"),
+    ),
     "53": ({"demand"}, False, words(r"\bappels?\b|réitér|renouvel|a lancé|lance un")),
     "57": (
         {"demand"},
