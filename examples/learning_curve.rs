@@ -7,7 +7,7 @@
 //! the same share of all of `data/train`.
 //!
 //! `cargo run --release --example learning_curve [-- SHARE…]` (shares as fractions,
-//! default `0.125 0.25 0.5 1`); about ten minutes on two cores.
+//! default `0.125 0.25 0.5 1`); about two and a half minutes on two cores.
 
 use std::collections::{BTreeSet, HashSet};
 

@@ -145,8 +145,9 @@ fn main() -> anyhow::Result<()> {
             .map(|p| shift_none(p, shift))
             .collect();
         let test = score(&real_test, &test_predictions).macro_f1;
-        // Each corpus on its own, at the bias chosen on every real sentence: the pool
-        // is almost all OrangeSum (every Wikinews sentence is labeled already).
+        // Each corpus on its own (the pool is almost all OrangeSum: every Wikinews
+        // sentence is labeled already): the CV at the shift chosen on every real
+        // sentence, the test at the one chosen on whole articles, as above.
         for corpus in ["wn-", "os-"] {
             let (mine, theirs): (Vec<&Record>, Vec<Prediction>) = records
                 .iter()

@@ -65,7 +65,8 @@ pub struct TrainingInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tuning: Option<serde_json::Value>,
     /// The sentences a first fit labeled and the second fit counted too
-    /// (`train --self-train`); they are among `sentences` and `per_label`.
+    /// (`train --self-train`); `sentences`, `per_label`, `data_sha256` and
+    /// `training_accuracy` describe the labeled records only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_training: Option<SelfTrainingInfo>,
 }

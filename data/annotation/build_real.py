@@ -19,7 +19,8 @@ otherwise; its `also` holds the secondary acts both passes gave (or the adjudica
 ones). Then data/annotation/real-rereadings.tsv (`id before before_also after
 after_also decision reason`), when present, applies a decision written after a
 sentence was labeled: two readers re-read the sentences it might concern, each on
-their own, and the rows are those both changed the same way. A row whose `before`
+their own, and the rows are those both changed the same way or an adjudicator
+changed where they disagreed. A row whose `before`
 is not the record's label and `also` stops the build: it was written against other
 data. Nothing here assigns a label.
 

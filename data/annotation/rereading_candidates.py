@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Selects the labeled real-news sentences late decisions might concern, for two
 readers to re-read (data/README.md, "How it was made", step 5). It selects; it never
-labels: the readers decide, and real-rereadings.tsv keeps what both changed alike.
+labels: the readers decide (an adjudicator where they disagree), and
+real-rereadings.tsv keeps what they changed.
 
     python3 data/annotation/rereading_candidates.py 57 > candidates.txt
     python3 data/annotation/rereading_candidates.py --context 53 58 59 > candidates.txt
@@ -11,7 +12,9 @@ A sentence is a candidate when it holds one of those acts (as its label, or, for
 decision 57, in `also` too) and its text has one of the words. The searches are wide
 on purpose: most of what they find is outside the decision, and the readers keep it.
 A sentence found by several searches is listed once, with every decision that found
-it. `--context` adds the sentences just before and after it in its article, unlabeled.
+it. `--context` adds, without their labels, the labeled sentences nearest before and
+after it in its article: many articles are labeled only in part, so they are not
+always the sentences next to it in the text.
 
 - 44 (the running of a sitting): demands that speak of the floor, a sitting, speaking.
 - 46 (ironic and mocking calls): demands with words of irony or mockery.

@@ -45,7 +45,8 @@ struct Args {
     /// Self-training: fit, label the sentences of this unlabeled news (JSONL with a
     /// `text` field, articles or sentences; a file or a folder; repeatable) with that
     /// model, and fit again with those it labels confidently added. With --tune, the
-    /// search runs on the labeled data and the final fit self-trains.
+    /// search (none bias included) runs on the labeled data and the final fit
+    /// self-trains, so the bias is the plain model's.
     #[arg(long, value_name = "PATH")]
     self_train: Vec<PathBuf>,
     /// With --self-train: leave out the articles whose `url` is the `source` of a

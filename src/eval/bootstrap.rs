@@ -135,7 +135,11 @@ impl Resampled {
     /// seed give the same resamples whichever systems are scored, and a system's
     /// intervals are the same alone or among others.
     ///
-    /// `None`, and # Panics, as [`bootstrap`].
+    /// `None` when [`bootstrap`] gives `None`.
+    ///
+    /// # Panics
+    ///
+    /// As [`bootstrap`]: when a system has not exactly one prediction per record.
     pub fn draw(
         records: &[&Record],
         systems: &[(&str, &[Prediction])],

@@ -1001,8 +1001,11 @@ fn self_training_reads_unlabeled_news_leaves_held_out_articles_and_is_recorded()
     let o = run(bin("train")
         .arg("--data")
         .arg(fixture())
+        .arg("--out")
+        .arg(&refused)
         .args(["--self-train-weight", "1"]));
-    assert!(!o.status.success());
+    assert_fails_with(&o, &["--self-train"]);
+    assert!(!refused.exists());
 }
 
 #[test]

@@ -405,6 +405,9 @@ fn self_training_refits_on_the_confidently_labeled_sentences() {
     let config = fixture_config();
     let mut unlabeled: Vec<String> = CLEAR_SENTENCES.iter().map(|(s, _)| s.to_string()).collect();
     unlabeled.push("Le temps de la réunion.".to_string());
+    // A labeled sentence met again among the unlabeled keeps its gold label only.
+    let labeled_again = records[0].text.clone();
+    unlabeled.push(labeled_again.clone());
     let setting = |min_probability: f64, weight: f64| SelfTraining {
         min_probability,
         weight,
@@ -413,9 +416,15 @@ fn self_training_refits_on_the_confidently_labeled_sentences() {
     let first = train(&config, &records, &[]).unwrap();
     let mut classifier = first.classifier();
     let predictions: Vec<_> = unlabeled.iter().map(|s| classifier.predict(s)).collect();
+    let is_new = |s: &String| *s != labeled_again;
     let confidence = |p: &demarche::Prediction| p.probabilities[p.label.index()];
     // A threshold between the confidences, so that some are kept and some are not.
-    let mut confidences: Vec<f64> = predictions.iter().map(confidence).collect();
+    let mut confidences: Vec<f64> = unlabeled
+        .iter()
+        .zip(&predictions)
+        .filter(|(s, _)| is_new(s))
+        .map(|(_, p)| confidence(p))
+        .collect();
     confidences.sort_by(f64::total_cmp);
     let threshold = (confidences[1] + confidences[2]) / 2.0;
     let model = self_train(&config, &records, &[], &setting(threshold, 0.5)).unwrap();
@@ -423,14 +432,14 @@ fn self_training_refits_on_the_confidently_labeled_sentences() {
         .iter()
         .zip(&predictions)
         .enumerate()
-        .filter(|(_, (_, p))| confidence(p) >= threshold)
+        .filter(|(_, (s, p))| is_new(s) && confidence(p) >= threshold)
         .map(|(i, (s, p))| {
             let mut r = Record::new(format!("unlabeled-{i:06}"), s.as_str(), p.label);
             r.weight = Some(0.5);
             r
         })
         .collect();
-    assert_eq!(by_hand.len(), unlabeled.len() - 2);
+    assert_eq!(by_hand.len(), unlabeled.len() - 3);
     let mut all = records.clone();
     all.extend(by_hand.iter());
     let expected = train(&config, &all, &[]).unwrap();
@@ -448,7 +457,10 @@ fn self_training_refits_on_the_confidently_labeled_sentences() {
         let n = by_hand.iter().filter(|r| r.label == label).count();
         assert_eq!(info.kept[&label], n, "{label}");
     }
-    assert_eq!(model.training().sentences, records.len() + by_hand.len());
+    // The provenance is the labeled data's, as evaluate checks it.
+    assert_eq!(model.training().sentences, records.len());
+    assert_eq!(model.training().data_sha256, first.training().data_sha256);
+    assert_eq!(model.training().per_label, first.training().per_label);
     // Probability 1 keeps nothing these sentences reach: the second fit is the first.
     let none_kept = self_train(&config, &records, &[], &setting(1.0, 0.5)).unwrap();
     let info = none_kept.training().self_training.clone().unwrap();
@@ -472,8 +484,22 @@ fn self_training_refits_on_the_confidently_labeled_sentences() {
             "weight must be a finite number > 0, not 0",
         ),
         (setting(0.9, f64::INFINITY), "weight"),
+        (
+            SelfTraining::new(Vec::new()),
+            "no unlabeled sentence to self-train on",
+        ),
     ] {
         let error = self_train(&config, &records, &[], &bad).unwrap_err();
         assert!(error.to_string().contains(reason), "{error}");
     }
+    // linfa-logistic takes no weights: refused before any fit.
+    let linfa = TrainConfig {
+        solver: Solver::Linfa,
+        ..config.clone()
+    };
+    let error = self_train(&linfa, &records, &[], &setting(0.9, 0.5)).unwrap_err();
+    assert!(
+        error.to_string().contains("takes no sentence weights"),
+        "{error}"
+    );
 }
