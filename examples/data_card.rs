@@ -71,6 +71,76 @@ fn passes(
     Ok((a, b))
 }
 
+/// The label each reader gave each candidate of a re-reading file
+/// (`N id keep|change label also reason`), by id.
+fn read_rereading(path: &Path) -> anyhow::Result<Vec<(String, Label)>> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let label = fields
+                .get(3)
+                .with_context(|| {
+                    format!(
+                        "{}:{}: expected N, id, verdict, label",
+                        path.display(),
+                        i + 1
+                    )
+                })?
+                .parse::<Label>()
+                .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), i + 1))?;
+            Ok((fields[1].to_string(), label))
+        })
+        .collect()
+}
+
+/// Cohen's kappa between the two readers of each re-reading (data/README.md, "How
+/// it was made", step 5), on the label each gave after re-reading: the files
+/// `rereadings/<pass>[-halfN]-reader-1.tsv` and their `-reader-2.tsv`.
+fn rereading_agreement() -> anyhow::Result<()> {
+    let dir = Path::new("data/annotation/rereadings");
+    let mut passes: BTreeMap<String, (Vec<Label>, Vec<Label>)> = BTreeMap::new();
+    let mut firsts: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with("-reader-1.tsv"))
+        .collect();
+    firsts.sort();
+    for first in firsts {
+        let name = first
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let second = dir.join(name.replace("-reader-1.tsv", "-reader-2.tsv"));
+        let (a, b) = (read_rereading(&first)?, read_rereading(&second)?);
+        if a.iter().map(|x| &x.0).ne(b.iter().map(|x| &x.0)) {
+            bail!(
+                "{} and {} list other sentences",
+                first.display(),
+                second.display()
+            );
+        }
+        let pass = name
+            .split("-half")
+            .next()
+            .unwrap_or(&name)
+            .replace("-reader-1.tsv", "");
+        let entry = passes.entry(pass).or_default();
+        entry.0.extend(a.into_iter().map(|x| x.1));
+        entry.1.extend(b.into_iter().map(|x| x.1));
+    }
+    println!("Agreement between the two readers of each re-reading (label after re-reading):");
+    println!();
+    println!("| sentences                      |      n | observed | chance |  kappa |");
+    println!("|--------------------------------|--------|----------|--------|--------|");
+    for (pass, (a, b)) in &passes {
+        kappa_line(&format!("re-reading {pass}"), &agreement(a, b)?);
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let train = Dataset::load(&["data/train"])?;
     let test = Dataset::load(&["data/test"])?;
@@ -221,6 +291,8 @@ fn main() -> anyhow::Result<()> {
     println!("Per label, seed articles:");
     println!();
     per_label(&seed_agreement);
+    println!();
+    rereading_agreement()?;
     println!();
     println!("SHA-256 of every data file (checked by tests/all/dataset.rs):");
     println!();

@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashSet};
 use demarche::dataset::{Dataset, Record};
 use demarche::eval::baseline::{predict_all, score};
 use demarche::model::Prediction;
-use demarche::train::cv::{cv_folds, is_real, run_parallel};
+use demarche::train::cv::{cv_folds, fold_sides, is_real, run_parallel};
 use demarche::train::tune::{best_none_bias, natural_mix, shift_none};
 use demarche::train::{train, TrainConfig};
 use rand::seq::SliceRandom;
@@ -73,14 +73,8 @@ fn main() -> anyhow::Result<()> {
         let n = ((articles.len() as f64 * share).round() as usize).max(1);
         let kept: HashSet<&str> = articles[..n].iter().copied().collect();
         let outputs = run_parallel(FOLDS, 2, |f| {
-            let training: Vec<&Record> = all
-                .iter()
-                .zip(&folds)
-                .filter(|(_, fold)| **fold != Some(f))
-                .map(|(r, _)| *r)
-                .collect();
+            let (held_out, training) = fold_sides(&all, &folds, f);
             let training = keep(&training, &kept);
-            let held_out: Vec<usize> = (0..all.len()).filter(|&i| folds[i] == Some(f)).collect();
             let held: Vec<&Record> = held_out.iter().map(|&i| all[i]).collect();
             let model = train(&config, &training, &[])?;
             let predictions = predict_all(&mut model.classifier(), &held);

@@ -19,7 +19,7 @@ use demarche::dataset::{Dataset, Record};
 use demarche::eval::baseline::{predict_all, score};
 use demarche::model::Prediction;
 use demarche::segment::sentences;
-use demarche::train::cv::{cv_folds, run_parallel};
+use demarche::train::cv::{cv_folds, fold_sides, run_parallel};
 use demarche::train::tune::{best_none_bias, natural_mix, shift_none};
 use demarche::train::{
     self_train, train, SelfTraining, TrainConfig, SELF_TRAINING_MIN_PROBABILITY,
@@ -76,13 +76,7 @@ fn main() -> anyhow::Result<()> {
     let config = TrainConfig::default();
     let folds = cv_folds(&all, FOLDS)?;
     let outputs = run_parallel(FOLDS, 2, |f| {
-        let training: Vec<&Record> = all
-            .iter()
-            .zip(&folds)
-            .filter(|(_, fold)| **fold != Some(f))
-            .map(|(r, _)| *r)
-            .collect();
-        let held_out: Vec<usize> = (0..all.len()).filter(|&i| folds[i] == Some(f)).collect();
+        let (held_out, training) = fold_sides(&all, &folds, f);
         let held: Vec<&Record> = held_out.iter().map(|&i| all[i]).collect();
         let held_articles: HashSet<&str> =
             held.iter().filter_map(|r| r.source.as_deref()).collect();

@@ -110,6 +110,25 @@ pub(crate) fn run_fold(
     })
 }
 
+/// Fold `f`'s two sides: the indices of the records it holds out (in order) and the
+/// records that train it (every record dealt to another fold or to none).
+pub fn fold_sides<'r>(
+    records: &[&'r Record],
+    folds: &[Option<usize>],
+    f: usize,
+) -> (Vec<usize>, Vec<&'r Record>) {
+    let held_out = (0..records.len())
+        .filter(|&i| folds[i] == Some(f))
+        .collect();
+    let training = records
+        .iter()
+        .zip(folds)
+        .filter(|(_, fold)| **fold != Some(f))
+        .map(|(r, _)| *r)
+        .collect();
+    (held_out, training)
+}
+
 /// Out-of-fold predictions of grouped K-fold cross-validation ([`cv_folds`]): the
 /// scored records' indices in `records`, and a prediction for each.
 pub fn out_of_fold(

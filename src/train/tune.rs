@@ -24,7 +24,7 @@ use crate::label::Label;
 use crate::model::Prediction;
 use crate::train::TrainConfig;
 
-use super::cv::{cv_folds, run_fold, run_parallel, Progress};
+use super::cv::{cv_folds, fold_sides, run_fold, run_parallel, Progress};
 
 /// How many steps (× or ÷ 3) tuning takes beyond the L2 grid when its best value is
 /// on an edge.
@@ -258,16 +258,6 @@ pub fn tune(
     }
     let folds = cv_folds(records, k)?;
     // (held-out fold, training side) of fold `f`.
-    let fold_sides = |f: usize| -> (Vec<&Record>, Vec<&Record>) {
-        let (test, train): (Vec<_>, Vec<_>) = records
-            .iter()
-            .zip(&folds)
-            .partition(|(_, fold)| **fold == Some(f));
-        (
-            test.into_iter().map(|(r, _)| *r).collect(),
-            train.into_iter().map(|(r, _)| *r).collect(),
-        )
-    };
     let mut seen: HashMap<Key, Candidate> = HashMap::new();
     let mut candidates: Vec<Candidate> = Vec::new();
     // A candidate's score: the mean macro-F1 over the folds, with the none bias that
@@ -331,7 +321,8 @@ pub fn tune(
     progress.planned(k * path_configs.len());
     type FoldPredictions<'r> = (Vec<&'r Record>, Vec<Prediction>);
     let per_fold: Vec<Vec<FoldPredictions>> = run_parallel(k, threads, |f| {
-        let (test, train_side) = fold_sides(f);
+        let (held_out, train_side) = fold_sides(records, &folds, f);
+        let test: Vec<&Record> = held_out.iter().map(|&i| records[i]).collect();
         let models = super::train_path(&path_configs, &train_side)
             .map_err(|e| Error::Training(format!("fold {f}: {e}")))?;
         let mut out: Vec<FoldPredictions> = vec![(Vec::new(), Vec::new()); path_configs.len()];
