@@ -37,8 +37,8 @@ use serde::Deserialize;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::eval::baseline::score as report_of;
 use crate::eval::bootstrap::{self, Difference, Interval, Resampled};
-use crate::eval::evaluate_predictions_with;
 use crate::eval::metrics::Report;
 use crate::eval::read_predictions;
 use crate::label::Label;
@@ -236,21 +236,16 @@ pub fn score(root: &Path) -> Result<Leaderboard> {
                 continue;
             }
             let path = dir.join(folder).join(format!("{}.jsonl", split.name));
-            let (predictions, has_probabilities) = read_predictions(&path, &records)?;
-            let evaluation = evaluate_predictions_with(
-                &records,
-                &predictions,
-                has_probabilities,
-                folder,
-                0,
-                false,
-            );
+            // The table needs each system's figures only: no baselines, mistakes or
+            // calibration.
+            let (predictions, _has_probabilities) = read_predictions(&path, &records)?;
+            let report = report_of(&records, &predictions);
             rows.push(Row {
                 folder: folder.clone(),
                 info: systems[folder].clone(),
                 macro_f1_interval: None,
                 lead_over_next: None,
-                report: evaluation.report,
+                report,
             });
             predictions_of.insert(folder.clone(), predictions);
         }

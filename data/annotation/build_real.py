@@ -4,6 +4,7 @@ adjudication, and keeps both passes beside the data.
 
     python3 data/annotation/build_real.py BATCH_DIR PASS_A_DIR PASS_B_DIR ADJUDICATION.tsv
     python3 data/annotation/build_real.py --committed
+    python3 data/annotation/build_real.py --add BATCH_DIR PASS_A_DIR PASS_B_DIR ADJUDICATION.tsv
 
 Inputs: the pool (target/annotation/pool.jsonl, from pools.py), the batches' index
 (BATCH_DIR/index.tsv, from batches.py), each pass's batch-NNN.tsv files
@@ -26,7 +27,10 @@ data. Nothing here assigns a label.
 
 `--committed` rebuilds the records from the committed passes and adjudication (the
 texts and sources from the records themselves), for when the batches are gone: with
-no new re-reading it rewrites every record as it was.
+no new re-reading it rewrites every record as it was. `--add` does the same and adds
+the round of BATCH_DIR (its pool in target/annotation/pool.jsonl, written by the
+round's own script, `round12.py`): the committed passes and adjudication gain its
+sentences.
 """
 import csv
 import json
@@ -66,9 +70,9 @@ def read_pass(path):
     return out
 
 
-def from_batches(batch_dir, dir_a, dir_b, adjudication):
-    """The passes and adjudication from the annotation's working files; rewrites the
-    committed copies of both passes and of the adjudication."""
+def read_round(batch_dir, dir_a, dir_b, adjudication):
+    """The pool (target/annotation/pool.jsonl), the two passes of every annotated batch
+    of BATCH_DIR, and the adjudication of their disagreements, checked."""
     pool = {}
     for line in open(ROOT / "target/annotation/pool.jsonl", encoding="utf-8"):
         r = json.loads(line)
@@ -100,20 +104,17 @@ def from_batches(batch_dir, dir_a, dir_b, adjudication):
     check(not missing, f"{len(missing)} disagreements not adjudicated, first {missing[:5]}")
     extra = [rid for rid in settled if rid not in disagreements]
     check(not extra, f"adjudicated ids that are not disagreements: {extra[:5]}")
+    return pool, pass_a, pass_b, settled
 
-    # A text that repeats is kept once in the data set: real pieces that repeat a seed
-    # or constructed sentence (« Facebook », « Twitter ») are left out.
-    earlier = set()
-    for path in sorted((ROOT / "data").rglob("*.jsonl")):
-        if path.parent.name != "real":
-            for line in open(path, encoding="utf-8"):
-                if line.strip():
-                    earlier.add(normalized(json.loads(line)["text"]))
+
+def reading_order(pool, ids):
+    """The order of the committed passes and of the records: by corpus, article, id."""
+    return sorted(ids, key=lambda rid: (pool[rid]["corpus"], pool[rid]["article"], rid))
+
+
+def write_committed(order, pass_a, pass_b, settled):
+    """Rewrites the committed copies of both passes and of the adjudication."""
     ann = ROOT / "data" / "annotation"
-    order = sorted(
-        (rid for rid in pool if rid in pass_a and normalized(pool[rid]["text"]) not in earlier),
-        key=lambda rid: (pool[rid]["corpus"], pool[rid]["article"], rid),
-    )
     for name, labels in (("real-pass-a.tsv", pass_a), ("real-pass-b.tsv", pass_b)):
         with open(ann / name, "w", encoding="utf-8") as f:
             for rid in order:
@@ -126,6 +127,51 @@ def from_batches(batch_dir, dir_a, dir_b, adjudication):
                 label, also, row = settled[rid]
                 reason = " ".join(row["reason"].split())
                 f.write(f"{rid}\t{pass_a[rid][0]}\t{pass_b[rid][0]}\t{label}\t{','.join(also)}\t{reason}\n")
+
+
+def from_batches(batch_dir, dir_a, dir_b, adjudication):
+    """The passes and adjudication from the annotation's working files; rewrites the
+    committed copies of both passes and of the adjudication."""
+    pool, pass_a, pass_b, settled = read_round(batch_dir, dir_a, dir_b, adjudication)
+    # A text that repeats is kept once in the data set: real pieces that repeat a seed
+    # or constructed sentence (« Facebook », « Twitter ») are left out.
+    earlier = set()
+    for path in sorted((ROOT / "data").rglob("*.jsonl")):
+        if path.parent.name != "real":
+            for line in open(path, encoding="utf-8"):
+                if line.strip():
+                    earlier.add(normalized(json.loads(line)["text"]))
+    order = reading_order(pool, (rid for rid in pool if rid in pass_a and normalized(pool[rid]["text"]) not in earlier))
+    write_committed(order, pass_a, pass_b, settled)
+    return pool, order, pass_a, pass_b, settled
+
+
+def add_round(batch_dir, dir_a, dir_b, adjudication):
+    """A new round on top of the committed data, for when the earlier rounds' working
+    files are gone (pools.py's later rounds need the predictions of models trained on
+    earlier data versions): the committed passes, adjudication and records as they
+    are, plus the round of BATCH_DIR, whose pool (target/annotation/pool.jsonl, from
+    a round's own script such as round12.py) must hold only sentences not in data/."""
+    pool, order, pass_a, pass_b, settled = from_committed()
+    new_pool, new_a, new_b, new_settled = read_round(batch_dir, dir_a, dir_b, adjudication)
+    in_data = set()
+    for path in sorted((ROOT / "data").rglob("*.jsonl")):
+        for line in open(path, encoding="utf-8"):
+            if line.strip():
+                in_data.add(normalized(json.loads(line)["text"]))
+    new_ids = [rid for rid in new_pool if rid in new_a]
+    check(not any(rid in pool for rid in new_ids), "the new round repeats a record id of data/")
+    check(
+        not any(normalized(new_pool[rid]["text"]) in in_data for rid in new_ids),
+        "the new round repeats a text of data/",
+    )
+    for rid in new_ids:
+        pool[rid] = new_pool[rid]
+    pass_a.update(new_a)
+    pass_b.update(new_b)
+    settled.update(new_settled)
+    order = reading_order(pool, order + new_ids)
+    write_committed(order, pass_a, pass_b, settled)
     return pool, order, pass_a, pass_b, settled
 
 
@@ -140,7 +186,7 @@ def from_committed():
         for path in sorted((ROOT / "data" / side / "real").glob("*.jsonl")):
             for line in open(path, encoding="utf-8"):
                 r = json.loads(line)
-                pool[r["id"]] = {**r, "side": side, "corpus": corpus_of[path.stem]}
+                pool[r["id"]] = {**r, "side": side, "corpus": corpus_of[path.stem], "article": r["id"].rsplit("-", 1)[0]}
     passes = []
     for name in ("real-pass-a.tsv", "real-pass-b.tsv"):
         labels = {}
@@ -164,6 +210,8 @@ def from_committed():
 def main():
     if sys.argv[1:] == ["--committed"]:
         pool, order, pass_a, pass_b, settled = from_committed()
+    elif len(sys.argv) == 6 and sys.argv[1] == "--add":
+        pool, order, pass_a, pass_b, settled = add_round(*map(Path, sys.argv[2:6]))
     elif len(sys.argv) == 5:
         pool, order, pass_a, pass_b, settled = from_batches(*map(Path, sys.argv[1:5]))
     else:

@@ -147,7 +147,6 @@ pub fn cross_validate_with(
         records,
         &predictions,
         errors,
-        true,
     );
     // The comparison of a cross-validation gives the mean and spread over folds.
     for row in &mut evaluation.comparison {

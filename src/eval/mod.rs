@@ -41,7 +41,6 @@ pub mod report;
 
 pub use baseline::{CueRule, Majority, Predictor};
 pub use cv::{cross_validate, cross_validate_with};
-pub(crate) use predictions::evaluate_predictions_with;
 pub use predictions::{evaluate_predictions, read_predictions};
 pub use provenance::Provenance;
 
@@ -264,14 +263,13 @@ fn comparison(reports: &[Report; 3]) -> Vec<Comparison> {
 /// The evaluation of `predictions` (in [`SYSTEMS`] order) of `records`: every
 /// system's report, the comparison, the `errors` most confident mistakes of the
 /// evaluated system (without their evidence: only its model can explain them), and
-/// its calibration; with `intervals`, the bootstrap of every system.
+/// its calibration, and the bootstrap of every system.
 fn assemble(
     mode: &str,
     setup: String,
     records: &[&Record],
     predictions: &[Vec<Prediction>; 3],
     errors: usize,
-    intervals: bool,
 ) -> Evaluation {
     let reports = reports(records, predictions);
     let comparison = comparison(&reports);
@@ -290,20 +288,16 @@ fn assemble(
         cv: None,
         errors: top_mistakes(records, &predictions[0], errors),
         calibration: calibration(records, &predictions[0]),
-        bootstrap: intervals
-            .then(|| {
-                bootstrap::bootstrap(
-                    records,
-                    &SYSTEMS
-                        .iter()
-                        .zip(predictions)
-                        .map(|(name, p)| (*name, p.as_slice()))
-                        .collect::<Vec<_>>(),
-                    bootstrap::RESAMPLES,
-                    bootstrap::SEED,
-                )
-            })
-            .flatten(),
+        bootstrap: bootstrap::bootstrap(
+            records,
+            &SYSTEMS
+                .iter()
+                .zip(predictions)
+                .map(|(name, p)| (*name, p.as_slice()))
+                .collect::<Vec<_>>(),
+            bootstrap::RESAMPLES,
+            bootstrap::SEED,
+        ),
         provenance: Provenance::default(),
     }
 }
@@ -323,7 +317,7 @@ fn evaluate_trained(
         predict_all(&mut model.classifier(), records),
         majority,
     );
-    let mut evaluation = assemble(mode, setup(majority.0), records, &predictions, errors, true);
+    let mut evaluation = assemble(mode, setup(majority.0), records, &predictions, errors);
     explain_mistakes(model, &mut evaluation.errors);
     evaluation.provenance = Provenance::of_model(model, records);
     evaluation

@@ -152,26 +152,6 @@ pub fn evaluate_predictions(
     system: &str,
     errors: usize,
 ) -> Evaluation {
-    evaluate_predictions_with(
-        records,
-        predictions,
-        has_probabilities,
-        system,
-        errors,
-        true,
-    )
-}
-
-/// [`evaluate_predictions`], with the bootstrap intervals only when `intervals`: a
-/// leaderboard draws them once for all its systems.
-pub(crate) fn evaluate_predictions_with(
-    records: &[&Record],
-    predictions: &[Prediction],
-    has_probabilities: bool,
-    system: &str,
-    errors: usize,
-    intervals: bool,
-) -> Evaluation {
     let majority = Majority(majority_label(&label_counts(records.iter().copied())));
     let predictions = with_baselines(records, predictions.to_vec(), majority);
     let mut evaluation = assemble(
@@ -183,7 +163,6 @@ pub(crate) fn evaluate_predictions_with(
         records,
         &predictions,
         errors,
-        intervals,
     );
     if !has_probabilities {
         // Labels alone carry no confidence to calibrate.
