@@ -43,6 +43,10 @@ always the sentences next to it in the text.
   members, voters.
 - 64 (recalling an earlier promise): offers with « s'était engagé », « avait promis ».
 - 65 (boycotts): refusals that speak of a boycott or an empty chair.
+- 68 (saying one will sue): warnings and demands that speak of a complaint, proceedings,
+  suing, the courts.
+- 69 (bare reports of an offer or idea): offers and demands that speak of « l'idée »,
+  « cette offre », « la proposition », a suggestion.
 """
 import json
 import re
@@ -125,6 +129,16 @@ SEARCHES = {
         words(r"s'était engagé|s'étaient engagés|avait promis|avait assuré|avait annoncé|promesse"),
     ),
     "65": ({"refusal"}, False, words(r"boycott|chaise vide|ne siég|ne participer")),
+    "68": (
+        {"warning", "demand"},
+        False,
+        words(r"plainte|procédure|poursuites|poursuivre en|en justice|saisir (la justice|le tribunal|le conseil)|attaquer"),
+    ),
+    "69": (
+        {"offer", "demand"},
+        False,
+        words(r"l'idée|cette offre|cette proposition|la proposition\b|sa proposition\b|suggér|suggestion|souffl"),
+    ),
 }
 
 
