@@ -1,6 +1,7 @@
 //! The benchmark's leaderboard: every system's committed predictions of every test
-//! split, scored against the gold data by [`crate::eval::evaluate_predictions`]
-//! (the scorer of `evaluate --predictions`), as the markdown tables of BENCHMARK.md.
+//! split, scored against the gold data by [`crate::eval::baseline::score`] (the
+//! figures `evaluate --predictions` reports for a system), as the markdown tables of
+//! BENCHMARK.md.
 //!
 //! # Layout
 //!

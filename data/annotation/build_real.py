@@ -142,7 +142,13 @@ def from_batches(batch_dir, dir_a, dir_b, adjudication):
                 if line.strip():
                     earlier.add(normalized(json.loads(line)["text"]))
     order = reading_order(pool, (rid for rid in pool if rid in pass_a and normalized(pool[rid]["text"]) not in earlier))
-    write_committed(order, pass_a, pass_b, settled)
+    # This mode rebuilds the passes from the pool alone: on a pool holding one new
+    # round, it would drop every earlier round from the committed passes.
+    committed = ROOT / "data" / "annotation" / "real-pass-a.tsv"
+    if committed.exists():
+        kept = set(order)
+        lost = [line.split("\t", 1)[0] for line in open(committed, encoding="utf-8") if line.split("\t", 1)[0] not in kept]
+        check(not lost, f"the pool lacks {len(lost)} committed sentences (first {lost[:3]}); to add a round, use --add")
     return pool, order, pass_a, pass_b, settled
 
 
@@ -170,8 +176,9 @@ def add_round(batch_dir, dir_a, dir_b, adjudication):
     pass_a.update(new_a)
     pass_b.update(new_b)
     settled.update(new_settled)
+    check(len({normalized(new_pool[rid]["text"]) for rid in new_ids}) == len(new_ids), "the new round repeats a text")
+    check(all(new_pool[rid]["side"] == "train" for rid in new_ids), "the new round has sentences on the test side")
     order = reading_order(pool, order + new_ids)
-    write_committed(order, pass_a, pass_b, settled)
     return pool, order, pass_a, pass_b, settled
 
 
@@ -208,11 +215,13 @@ def from_committed():
 
 
 def main():
+    rewrites_passes = True
     if sys.argv[1:] == ["--committed"]:
         pool, order, pass_a, pass_b, settled = from_committed()
+        rewrites_passes = False
     elif len(sys.argv) == 6 and sys.argv[1] == "--add":
         pool, order, pass_a, pass_b, settled = add_round(*map(Path, sys.argv[2:6]))
-    elif len(sys.argv) == 5:
+    elif len(sys.argv) == 5 and not sys.argv[1].startswith("--"):
         pool, order, pass_a, pass_b, settled = from_batches(*map(Path, sys.argv[1:5]))
     else:
         sys.exit(__doc__)
@@ -250,6 +259,10 @@ def main():
         record["source"] = r["source"]
         record["pool"] = r["pool"]
         files[(r["side"], CORPUS_FILE[r["corpus"]])].append(record)
+    # Every check has passed: only now are the committed passes rewritten, so a
+    # failed build leaves them and the records as they were.
+    if rewrites_passes:
+        write_committed(order, pass_a, pass_b, settled)
     for (side, corpus), records in sorted(files.items()):
         out = ROOT / "data" / side / "real" / f"{corpus}.jsonl"
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -160,7 +160,8 @@ pub struct Evaluation {
     pub calibration: Calibration,
     /// How far macro-F1 and claim F1 could move with other articles, for every
     /// system, and the evaluated system's lead over each baseline on the same
-    /// resamples; absent when the sentences come from a single article.
+    /// resamples; absent when the sentences come from too few articles to resample
+    /// ([`bootstrap::MIN_GROUPS`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<bootstrap::Bootstrap>,
     /// Where the model and data came from (HTML report only).
