@@ -875,39 +875,49 @@ fn rust_version_covers_the_locked_dependencies() {
     assert!(checked > 20, "only {checked} locked crates listed");
 }
 
-#[test]
-fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let plain = trained_model(d);
+/// `train` on the test fixture, writing its model to `out`.
+fn train_fixture(out: &Path) -> Command {
+    let mut cmd = bin("train");
+    cmd.arg("--data").arg(fixture()).arg("--out").arg(out);
+    cmd
+}
+
+/// Unlabeled news for `--idf-text` and `--self-train`: an article kept (`kept_text`)
+/// and one whose URL a labeled held-out record names. Returns (articles, held-out).
+fn unlabeled_news(d: &Path, kept_text: &str) -> (PathBuf, PathBuf) {
+    let kept = serde_json::json!({"url": "https://kept", "text": kept_text});
     let articles = write(
         d,
         "articles.jsonl",
-        concat!(
-            "{\"url\": \"https://kept\", \"text\": \"Le ministre exige un cessez-le-feu. Il refuse de céder.\"}\n",
-            "{\"url\": \"https://held\", \"text\": \"Un article du test.\"}\n",
-        ),
+        &format!("{kept}\n{{\"url\": \"https://held\", \"text\": \"Un article du test.\"}}\n"),
     );
     let held = write(
         d,
         "held.jsonl",
         "{\"id\":\"t-1\",\"text\":\"Un article du test.\",\"label\":\"none\",\"source\":\"https://held\"}\n",
     );
+    (articles, held)
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let plain = trained_model(d);
+    let (articles, held) =
+        unlabeled_news(d, "Le ministre exige un cessez-le-feu. Il refuse de céder.");
     let model = d.join("idf.json");
-    let o = run(bin("train")
-        .arg("--data")
-        .arg(fixture())
-        .arg("--out")
-        .arg(&model)
+    let o = run(train_fixture(&model)
         .args(["--l2", "0.01", "--min-count", "1", "--quiet", "--idf-text"])
         .arg(&articles)
         .arg("--idf-held-out")
         .arg(&held));
     assert!(o.status.success(), "{}", stderr(&o));
-    let read = |p: &Path| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-    };
-    let (plain, with) = (read(&plain), read(&model));
+    let (plain, with) = (read_json(&plain), read_json(&model));
     // Two sentences of the kept article, none of the held-out one.
     assert_eq!(with["training"]["idf_text_sentences"], 2);
     assert!(with["training"]["idf_text_files"][0]
@@ -920,11 +930,7 @@ fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
     assert_ne!(with["idf"], plain["idf"]);
     // A line that is not a record is an error naming it.
     let bad = write(d, "bad.jsonl", "pas du JSON\n");
-    let o = run(bin("train")
-        .arg("--data")
-        .arg(fixture())
-        .arg("--out")
-        .arg(d.join("bad-model.json"))
+    let o = run(train_fixture(&d.join("bad-model.json"))
         .arg("--idf-text")
         .arg(&bad));
     assert_fails_with(&o, &["bad.jsonl:1"]);
@@ -934,25 +940,12 @@ fn unlabeled_text_counts_in_document_frequencies_and_is_recorded() {
 fn self_training_reads_unlabeled_news_leaves_held_out_articles_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let articles = write(
+    let (articles, held) = unlabeled_news(
         d,
-        "articles.jsonl",
-        concat!(
-            "{\"url\": \"https://kept\", \"text\": \"Le ministre exige un cessez-le-feu. Téhéran rejette l'ultimatum. La délégation est arrivée mardi.\"}\n",
-            "{\"url\": \"https://held\", \"text\": \"Un article du test.\"}\n",
-        ),
-    );
-    let held = write(
-        d,
-        "held.jsonl",
-        "{\"id\":\"t-1\",\"text\":\"Un article du test.\",\"label\":\"none\",\"source\":\"https://held\"}\n",
+        "Le ministre exige un cessez-le-feu. Téhéran rejette l'ultimatum. La délégation est arrivée mardi.",
     );
     let model = d.join("self.json");
-    let o = run(bin("train")
-        .arg("--data")
-        .arg(fixture())
-        .arg("--out")
-        .arg(&model)
+    let o = run(train_fixture(&model)
         .args(["--l2", "0.01", "--min-count", "1", "--self-train"])
         .arg(&articles)
         .arg("--self-train-held-out")
@@ -965,8 +958,7 @@ fn self_training_reads_unlabeled_news_leaves_held_out_articles_and_is_recorded()
         "{}",
         stderr(&o)
     );
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    let file = read_json(&model);
     let info = &file["training"]["self_training"];
     assert_eq!(info["unlabeled_sentences"], 3);
     assert_eq!(info["min_probability"], 0.2);
@@ -977,11 +969,7 @@ fn self_training_reads_unlabeled_news_leaves_held_out_articles_and_is_recorded()
         .ends_with("articles.jsonl"));
     // Settings that keep nothing are refused before any fit, and no model is written.
     let refused = d.join("refused.json");
-    let o = run(bin("train")
-        .arg("--data")
-        .arg(fixture())
-        .arg("--out")
-        .arg(&refused)
+    let o = run(train_fixture(&refused)
         .arg("--self-train")
         .arg(&articles)
         .args(["--self-train-min-probability", "0"]));
@@ -989,21 +977,10 @@ fn self_training_reads_unlabeled_news_leaves_held_out_articles_and_is_recorded()
     assert!(!refused.exists());
     // A line that is not a record is an error naming it.
     let bad = write(d, "bad.jsonl", "pas du JSON\n");
-    let o = run(bin("train")
-        .arg("--data")
-        .arg(fixture())
-        .arg("--out")
-        .arg(&refused)
-        .arg("--self-train")
-        .arg(&bad));
+    let o = run(train_fixture(&refused).arg("--self-train").arg(&bad));
     assert_fails_with(&o, &["bad.jsonl:1"]);
     // The flags that tune self-training need it.
-    let o = run(bin("train")
-        .arg("--data")
-        .arg(fixture())
-        .arg("--out")
-        .arg(&refused)
-        .args(["--self-train-weight", "1"]));
+    let o = run(train_fixture(&refused).args(["--self-train-weight", "1"]));
     assert_fails_with(&o, &["--self-train"]);
     assert!(!refused.exists());
 }
