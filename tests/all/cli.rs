@@ -889,7 +889,7 @@ fn unlabeled_news(d: &Path, kept_text: &str) -> (PathBuf, PathBuf) {
     let articles = write(
         d,
         "articles.jsonl",
-        &format!("{kept}\n{{\"url\": \"https://held\", \"text\": \"Un article du test.\"}}\n"),
+        format!("{kept}\n{{\"url\": \"https://held\", \"text\": \"Un article du test.\"}}\n"),
     );
     let held = write(
         d,
