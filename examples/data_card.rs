@@ -5,8 +5,8 @@
 //!
 //! `cargo run --release --example data_card`
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use demarche::dataset::{label_counts, Dataset, Record};
@@ -263,6 +263,44 @@ fn main() -> anyhow::Result<()> {
             .collect();
         let (a, b) = passes(&part, &real_a, &real_b)?;
         kappa_line(&format!("real news, {} split", side.0), &agreement(&a, &b)?);
+    }
+    // Rounds annotated onto the committed data (`build_real.py --add`) keep the index
+    // of their batches (batch, line, record id), which names their sentences.
+    let mut rounds: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    rounds.retain(|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("round-") && n.ends_with("-batches.tsv"))
+    });
+    rounds.sort();
+    for path in rounds {
+        let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+        let ids: HashSet<&str> = text
+            .lines()
+            .filter_map(|line| line.split('\t').nth(2))
+            .collect();
+        let part: Vec<&Record> = all_real
+            .iter()
+            .copied()
+            .filter(|r| ids.contains(r.id.as_str()))
+            .collect();
+        if part.len() != ids.len() {
+            bail!(
+                "{}: {} ids, {} of them in the data",
+                path.display(),
+                ids.len(),
+                part.len()
+            );
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let round = name.trim_end_matches("-batches.tsv").replace('-', " ");
+        let (a, b) = passes(&part, &real_a, &real_b)?;
+        kappa_line(&format!("real news, {round}"), &agreement(&a, &b)?);
     }
     let adjudicated = all_real
         .iter()
