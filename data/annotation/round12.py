@@ -70,8 +70,11 @@ FOREIGN = re.compile(
 )
 
 
-def main():
-    seg_dir = Path(sys.argv[1])
+def choose(seg_dir, foreign, seed, round_number, sentences, min_share=MIN_FOREIGN_SHARE):
+    """Draws (seeded) train-side OrangeSum articles not yet complete in the data set,
+    whose share of sentences matching `foreign` is at least `min_share`, and
+    writes every sentence of theirs not yet labeled to target/annotation/pool.jsonl,
+    about `sentences` in all, pool `whole`, round `round_number`."""
     articles_meta = {}
     for line in open(CORPORA / "orangesum-politique" / "articles.jsonl", encoding="utf-8"):
         a = json.loads(line)
@@ -103,15 +106,15 @@ def main():
             continue
         texts = [t for _, t in pieces[a]]
         left = [t for t in texts if normalized(t) and normalized(t) not in labeled]
-        share = sum(1 for t in texts if FOREIGN.search(t)) / len(texts)
-        if share >= MIN_FOREIGN_SHARE and MIN_SENTENCES_LEFT <= len(left) <= MAX_SENTENCES_LEFT:
+        share = sum(1 for t in texts if foreign.search(t)) / len(texts)
+        if share >= min_share and MIN_SENTENCES_LEFT <= len(left) <= MAX_SENTENCES_LEFT:
             candidates.append(a)
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     rng.shuffle(candidates)
 
     records, seen = [], set(labeled)
     for a in candidates:
-        if len(records) >= SENTENCES:
+        if len(records) >= sentences:
             break
         for index, text in pieces[a]:
             n = normalized(text)
@@ -129,7 +132,7 @@ def main():
                     "side": "train",
                     "source": articles_meta[a]["url"],
                     "title": articles_meta[a]["title"],
-                    "round": ROUND,
+                    "round": round_number,
                 }
             )
     OUT.mkdir(parents=True, exist_ok=True)
@@ -138,6 +141,10 @@ def main():
             f.write(json.dumps(r, ensure_ascii=False) + "\n")
     chosen = len({r["article"] for r in records})
     print(f"{len(candidates)} candidate articles; {chosen} chosen, {len(records)} sentences", file=sys.stderr)
+
+
+def main():
+    choose(Path(sys.argv[1]), FOREIGN, SEED, ROUND, SENTENCES)
 
 
 if __name__ == "__main__":
