@@ -47,6 +47,10 @@ always the sentences next to it in the text.
   suing, the courts.
 - 69 (bare reports of an offer or idea): offers and demands that speak of « l'idée »,
   « cette offre », « la proposition », a suggestion.
+- 70 (encouraging another party's own project): demands and offers that speak of
+  encouraging, or of going on with one's project or candidacy.
+- 71 (visions of Europe or of the state): offers and demands that speak of a kind of
+  Europe, a model, a vision, federalism, recasting, a vanguard, a new republic.
 """
 import json
 import re
@@ -138,6 +142,16 @@ SEARCHES = {
         {"offer", "demand"},
         False,
         words(r"l'idée|cette offre|cette proposition|la proposition\b|sa proposition\b|suggér|suggestion|souffl"),
+    ),
+    "70": ({"demand", "offer"}, False, words(r"encourag|poursuivre son|poursuivre sa|dans (son|sa) (projet|démarche|candidature)")),
+    "71": (
+        {"offer", "demand"},
+        False,
+        words(
+            r"europe (fédérale|confédérale|des nations|à deux vitesses|puissance|sociale|souveraine|"
+            r"des peuples|protectrice)|modèle|vision|fédéralis|refond|avant-garde|milite pour|"
+            r"défend l'idée|plaide pour une? (europe|république|état)|vi[eè]me république"
+        ),
     ),
 }
 
