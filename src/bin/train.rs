@@ -11,7 +11,7 @@ use demarche::model::DEFAULT_MODEL_PATH;
 use demarche::stream::check_threads;
 use demarche::train::{
     self_train, train, tune, Candidate, Progress, SelfTraining, Setting, TuneGrid, UnlabeledText,
-    SELF_TRAINING_MIN_PROBABILITY, SELF_TRAINING_WEIGHT,
+    SEARCH_GRADIENT_TOLERANCE, SELF_TRAINING_MIN_PROBABILITY, SELF_TRAINING_WEIGHT,
 };
 use demarche::Label;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -72,6 +72,11 @@ struct Args {
     /// With --tune: fits run at once (at most four per core).
     #[arg(long, default_value_t = 2, requires = "tune")]
     threads: usize,
+    /// With --tune: the gradient norm at which the cross-validation fits stop. The
+    /// search compares their predictions, which settle long before the weights; the
+    /// chosen model is fitted to linfa's tolerance (1e-4)
+    #[arg(long, value_name = "NORM", default_value_t = SEARCH_GRADIENT_TOLERANCE, requires = "tune", allow_negative_numbers = true)]
+    tune_tolerance: f64,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -154,7 +159,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     let files: Vec<String> = data.files.iter().map(|p| p.display().to_string()).collect();
     let mut tuning = None;
     if args.tune {
-        let grid = TuneGrid::default();
+        let grid = TuneGrid {
+            gradient_tolerance: args.tune_tolerance,
+            ..TuneGrid::default()
+        };
         let progress = TuneProgress {
             inner: BarProgress::new(args.quiet, "tuning"),
             quiet: args.quiet,

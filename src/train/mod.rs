@@ -15,7 +15,7 @@ pub mod sparse;
 pub mod tune;
 
 pub use cv::{Progress, Silent};
-pub use tune::{tune, Candidate, TuneGrid, Tuning};
+pub use tune::{tune, Candidate, TuneGrid, Tuning, SEARCH_GRADIENT_TOLERANCE};
 
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;

@@ -453,6 +453,17 @@ fn usage_errors_exit_1_and_negative_numbers_reach_the_checks() {
     assert_fails_with(&o, &["l2 must be a finite number > 0, not -1"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists());
+    let o = run(bin("train")
+        .arg("--data")
+        .arg(fixture())
+        .arg("--out")
+        .arg(&out)
+        .args(["--tune", "--tune-tolerance", "-0.5"]));
+    assert_fails_with(
+        &o,
+        &["the search's gradient tolerance must be a finite number > 0, not -0.5"],
+    );
+    assert!(!out.exists());
     let o = run(bin("evaluate")
         .arg("--data")
         .arg(fixture())

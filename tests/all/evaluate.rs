@@ -324,6 +324,55 @@ fn transfer_trains_on_constructed_and_tests_on_seeds() {
     assert!(err.to_string().contains("seeds/"), "{err}");
 }
 
+/// The search's fits stop at the grid's tolerance (looser than linfa's by default);
+/// the model it chooses is fitted to the configured one, looser or tighter.
+#[test]
+fn the_search_fits_to_its_own_tolerance_and_the_chosen_model_to_the_configured_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_path = mixed_groups(dir.path());
+    let data = Dataset::load(&[&data_path]).unwrap();
+    let records = fixture_records(&data);
+    let grid = TuneGrid {
+        l2: vec![0.01],
+        ngrams: vec![2],
+        weighting: vec![demarche::analyze::Weighting::Tfidf],
+        min_count: vec![1],
+        constructed_weight: vec![1.0],
+        fold_verbs: vec![true],
+        tune_none_bias: true,
+        gradient_tolerance: 0.1,
+    };
+    for configured in [1e-4, 0.5] {
+        let base = TrainConfig {
+            gradient_tolerance: configured,
+            ..TrainConfig::default()
+        };
+        let tuning = tune(&base, &records, &grid, 5, 2, &Silent).unwrap();
+        assert_eq!(tuning.config.gradient_tolerance, configured);
+        assert_eq!(tuning.to_json()["grid"]["gradient_tolerance"], 0.1);
+    }
+    // The tolerance reaches the fold fits: one so loose that they stop before the first
+    // step leaves every weight at zero, which the trainer refuses, naming the fold.
+    let base = TrainConfig::default();
+    let stopped_at_once = TuneGrid {
+        gradient_tolerance: 1e12,
+        ..grid.clone()
+    };
+    let err = tune(&base, &records, &stopped_at_once, 5, 2, &Silent).unwrap_err();
+    assert!(err.to_string().contains("fold"), "{err}");
+    for senseless in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let bad = TuneGrid {
+            gradient_tolerance: senseless,
+            ..grid.clone()
+        };
+        let err = tune(&base, &records, &bad, 5, 2, &Silent).unwrap_err();
+        assert!(
+            err.to_string().contains("search's gradient tolerance"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn tuning_is_deterministic_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
@@ -338,6 +387,7 @@ fn tuning_is_deterministic_and_recorded() {
         constructed_weight: vec![1.0],
         fold_verbs: vec![false, true],
         tune_none_bias: true,
+        gradient_tolerance: demarche::train::SEARCH_GRADIENT_TOLERANCE,
     };
     let base = TrainConfig {
         features: FeatureConfig {
