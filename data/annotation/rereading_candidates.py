@@ -51,6 +51,13 @@ always the sentences next to it in the text.
   encouraging, or of going on with one's project or candidacy.
 - 71 (visions of Europe or of the state): offers and demands that speak of a kind of
   Europe, a model, a vision, federalism, recasting, a vanguard, a new republic.
+- 72 (court orders): demands that speak of a court, a judge, an order, an injunction.
+- 73 (audits of accounts): refusals that speak of the CNCCFP, campaign accounts,
+  expenses, reimbursement, striking out.
+- 74 (abuse shouted in an aggression): warnings that speak of an aggression, blows,
+  insults, shouting, graffiti, death threats.
+- 75 (requests within a coalition): demands that speak of an alliance, a coalition, a
+  rally, a joint list, partners, allies, « au nom de ».
 """
 import json
 import re
@@ -152,6 +159,26 @@ SEARCHES = {
             r"des peuples|protectrice)|modèle|vision|fédéralis|refond|avant-garde|milite pour|"
             r"défend l'idée|plaide pour une? (europe|république|état)|vi[eè]me république"
         ),
+    ),
+    "72": (
+        {"demand"},
+        False,
+        words(r"conseil d'[ée]tat|tribunal|juge|\bcour\b|cour de|ordonn|enjoin|injonction|référé|condamn"),
+    ),
+    "73": (
+        {"refusal"},
+        False,
+        words(r"cnccfp|commission nationale des comptes|cour des comptes|comptes de campagne|dépenses|réform|retranch|invalid|rembours"),
+    ),
+    "74": (
+        {"warning"},
+        False,
+        words(r"agress|frapp|coups?\b|insult|injur|cri[ée]|hurl|lancé à|tag|graffiti|menaces? de mort"),
+    ),
+    "75": (
+        {"demand"},
+        False,
+        words(r"alliance|coalition|rassemblement|union de la gauche|liste commune|partenaires|alliés|au nom d"),
     ),
 }
 
