@@ -352,14 +352,21 @@ fn the_search_fits_to_its_own_tolerance_and_the_chosen_model_to_the_configured_o
         assert_eq!(tuning.to_json()["grid"]["gradient_tolerance"], 0.1);
     }
     // The tolerance reaches the fold fits: one so loose that they stop before the first
-    // step leaves every weight at zero, which the trainer refuses, naming the fold.
+    // step leaves every weight at zero, which the trainer refuses, naming the fold and
+    // the tolerance.
     let base = TrainConfig::default();
     let stopped_at_once = TuneGrid {
         gradient_tolerance: 1e12,
         ..grid.clone()
     };
-    let err = tune(&base, &records, &stopped_at_once, 5, 2, &Silent).unwrap_err();
-    assert!(err.to_string().contains("fold"), "{err}");
+    let err = tune(&base, &records, &stopped_at_once, 5, 2, &Silent)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("fold"), "{err}");
+    assert!(
+        err.contains("the gradient tolerance 1e12 is above the gradient norm at the start"),
+        "{err}"
+    );
     for senseless in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let bad = TuneGrid {
             gradient_tolerance: senseless,
