@@ -58,6 +58,18 @@ always the sentences next to it in the text.
   insults, shouting, graffiti, death threats.
 - 75 (requests within a coalition): demands that speak of an alliance, a coalition, a
   rally, a joint list, partners, allies, « au nom de ».
+- 76 (conditions that only describe what is refused): demands with a « si » and a no.
+- 77 (a court's reasoning): refusals that speak of a court, a council, judges.
+- 78 (« la balle est dans le camp de X »): demands that say whose move it is.
+- 79 (control bodies asking to justify): demands that speak of justifying, a last
+  chance, the CNCCFP, campaign accounts.
+- 80 (a union's « nous » calling a trade to act): offers with « donnons », « faisons »…,
+  a union, railway workers.
+- 81 (hearings and summonses): demands that speak of summoning, hearing, an inquiry.
+- 82 (announcing a request one will make): `none` sentences that say someone will plead,
+  ask, claim or demand.
+- 83 (same-speaker acts in adverbial clauses): any act, in the label or `also`, with
+  « même si », « au moment où », « alors que », « au risque de », « sous peine de ».
 """
 import json
 import re
@@ -179,6 +191,30 @@ SEARCHES = {
         {"demand"},
         False,
         words(r"alliance|coalition|rassemblement|union de la gauche|liste commune|partenaires|alliés|au nom d"),
+    ),
+    "76": ({"demand"}, False, words(r"\bsi\b.*(\bnon\b|refus|pas question|jamais|exclu)")),
+    "77": (
+        {"refusal"},
+        False,
+        words(r"conseil constitutionnel|les sages|conseil d'[ée]tat|tribunal|\bcour\b|juges?\b"),
+    ),
+    "78": ({"demand"}, False, words(r"balle est dans|dans le camp d|à (lui|elle|eux) de jouer")),
+    "79": (
+        {"demand"},
+        False,
+        words(r"justifi|dernière chance|bureau du parlement|cnccfp|cour des comptes|comptes de campagne"),
+    ),
+    "80": ({"offer"}, False, words(r"\b(donnons|faisons|laissons|offrons|ouvrons)\b|syndicat|cheminots")),
+    "81": ({"demand"}, False, words(r"convoqu|auditionn|audition|entendus? (par|au|à)|commission d'enquête")),
+    "82": (
+        {"none"},
+        False,
+        words(r"plaidera|demandera|réclamera|exigera|va (demander|réclamer|exiger|plaider)|compte (demander|réclamer)|entend (demander|réclamer)"),
+    ),
+    "83": (
+        {"demand", "refusal", "warning", "offer"},
+        True,
+        words(r"même s'|même si|au moment où|alors qu|au risque d|sous peine d"),
     ),
 }
 
