@@ -70,6 +70,15 @@ always the sentences next to it in the text.
   ask, claim or demand.
 - 83 (same-speaker acts in adverbial clauses): any act, in the label or `also`, with
   « même si », « au moment où », « alors que », « au risque de », « sous peine de ».
+- 84 (measures a government is only considering): offers that say « envisage »,
+  « pourrait », « réfléchit », « peut-être », « à l'étude ».
+- 85 (requests up or across one executive): demands, in the label or `also`, that
+  name a secretary of state, a high commissioner, prosecutors, prefects, a circular,
+  an arbitration, a clarification, a colleague, « au sein du gouvernement ».
+- 86 (how one is addressed in the exchange): demands about being called, interrupted,
+  the tone.
+- 87 (a party's own disciplinary procedure): warnings that speak of exclusion,
+  sanctions, a party's ethics or disciplinary body.
 """
 import json
 import re
@@ -215,6 +224,22 @@ SEARCHES = {
         {"demand", "refusal", "warning", "offer"},
         True,
         words(r"même s'|même si|au moment où|alors qu|au risque d|sous peine d"),
+    ),
+    "84": (
+        {"offer"},
+        False,
+        words(r"envisag|pourrai[te]|réfléchi|avance la possibilité|peut-être|à l'étude|étudie|n'exclu"),
+    ),
+    "85": (
+        {"demand"},
+        True,
+        words(r"haut[- ]commissaire|secrétaire d'[ée]tat|parquets?\b|procureurs?\b|garde des sceaux|circulaire|arbitrage|clarification|(son|sa|ses|leur) collègue|au sein du gouvernement|(aux|les) préfets?"),
+    ),
+    "86": ({"demand"}, False, words(r"appel(le|ez|er) (madame|monsieur)|vous m'appel|m'interromp|laissez-moi|ton\b|tutoie|vouvoie")),
+    "87": (
+        {"warning"},
+        False,
+        words(r"exclu|exclusion|sanction|commission (d'éthique|des conflits)|discipline|disciplinaire|place dans|n'a(ura)? plus (sa|leur) place"),
     ),
 }
 
