@@ -12,7 +12,10 @@ A sentence is a candidate when it holds one of those acts (as its label, or, for
 decision 57, in `also` too) and its text has one of the words. The searches are wide
 on purpose: most of what they find is outside the decision, and the readers keep it.
 A sentence found by several searches is listed once, with every decision that found
-it. `--context` adds, without their labels, the labeled sentences nearest before and
+it. A re-reading ran on the data with its round added and before its own changes,
+which no commit holds (each data commit has both): run on that commit, the search no
+longer lists the sentences the re-reading moved out of its acts. The readers' files in
+`rereadings/` list every candidate they read, with its id. `--context` adds, without their labels, the labeled sentences nearest before and
 after it in its article: many articles are labeled only in part, so they are not
 always the sentences next to it in the text.
 

@@ -3,7 +3,7 @@
 
     python3 data/annotation/round13.py SEGMENTED_DIR
 
-Run on data 2.10.0, it gives round 13's sentences; on later data, which holds them, it
+Run on data 2.10.0 (commit 15f213f), it gives round 13's sentences; on later data, which holds them, it
 chooses among the articles left. SEGMENTED_DIR is as for `round12.py`, whose choice this
 repeats with its own seed: train-side articles in which at least an eighth of the
 sentences name a foreign state, leader, people or international body, 4 to 60 sentences

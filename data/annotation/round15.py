@@ -3,7 +3,7 @@
 
     python3 data/annotation/round15.py SEGMENTED_DIR
 
-Run on data 2.12.0, it gives round 15's sentences; on later data, which holds them, it
+Run on data 2.12.0 (commit 3561634), it gives round 15's sentences; on later data, which holds them, it
 chooses among the articles left. SEGMENTED_DIR is as for `round12.py`, whose draw this
 repeats with its own seed and no topic: every train-side OrangeSum article not yet
 complete in the data set, with 4 to 60 sentences left, may be drawn; each drawn article

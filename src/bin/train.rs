@@ -74,7 +74,7 @@ struct Args {
     threads: usize,
     /// With --tune: the gradient norm at which the cross-validation fits stop. The
     /// search compares their predictions, which settle long before the weights; the
-    /// chosen model is fitted to linfa's tolerance (1e-4)
+    /// chosen model is fitted to linfa's tolerance (1e-4).
     #[arg(long, value_name = "NORM", default_value_t = SEARCH_GRADIENT_TOLERANCE, requires = "tune", allow_negative_numbers = true)]
     tune_tolerance: f64,
     /// Print nothing but errors.

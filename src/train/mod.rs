@@ -584,7 +584,7 @@ impl Prepared {
         if largest < 1e-9 && convergence.solver == Solver::Sparse && convergence.iterations == 0 {
             // Not the L2's fault: the solver was told it had arrived before it moved.
             return Err(Error::Training(format!(
-                "the gradient tolerance {} is above the gradient norm at the start ({:.2e}): the fit stopped before its first step; lower the tolerance",
+                "the gradient tolerance {} is above the gradient norm at the start ({:.2e}): the fit stopped before its first step; lower the tolerance (--tune-tolerance for the fits of --tune)",
                 Setting(config.gradient_tolerance),
                 convergence.gradient_norm
             )));

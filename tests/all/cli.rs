@@ -463,6 +463,7 @@ fn usage_errors_exit_1_and_negative_numbers_reach_the_checks() {
         &o,
         &["the search's gradient tolerance must be a finite number > 0, not -0.5"],
     );
+    assert_eq!(o.status.code(), Some(1));
     assert!(!out.exists());
     let o = run(bin("evaluate")
         .arg("--data")

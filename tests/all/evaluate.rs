@@ -342,15 +342,33 @@ fn the_search_fits_to_its_own_tolerance_and_the_chosen_model_to_the_configured_o
         tune_none_bias: true,
         gradient_tolerance: 0.1,
     };
-    for configured in [1e-4, 0.5] {
+    // The record names the tolerance the fold fits stopped at: the grid's, or the
+    // configured one when that is looser.
+    for (configured, searched) in [(1e-4, 0.1), (0.5, 0.5)] {
         let base = TrainConfig {
             gradient_tolerance: configured,
             ..TrainConfig::default()
         };
         let tuning = tune(&base, &records, &grid, 5, 2, &Silent).unwrap();
         assert_eq!(tuning.config.gradient_tolerance, configured);
-        assert_eq!(tuning.to_json()["grid"]["gradient_tolerance"], 0.1);
+        assert_eq!(tuning.to_json()["grid"]["gradient_tolerance"], searched);
     }
+    // A looser configured tolerance reaches the fold fits: at 1e12 they stop before
+    // their first step, whatever the grid says.
+    let err = tune(
+        &TrainConfig {
+            gradient_tolerance: 1e12,
+            ..TrainConfig::default()
+        },
+        &records,
+        &grid,
+        5,
+        2,
+        &Silent,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("stopped before its first step"), "{err}");
     // The tolerance reaches the fold fits: one so loose that they stop before the first
     // step leaves every weight at zero, which the trainer refuses, naming the fold and
     // the tolerance.
