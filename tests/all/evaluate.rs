@@ -353,38 +353,28 @@ fn the_search_fits_to_its_own_tolerance_and_the_chosen_model_to_the_configured_o
         assert_eq!(tuning.config.gradient_tolerance, configured);
         assert_eq!(tuning.to_json()["grid"]["gradient_tolerance"], searched);
     }
-    // A looser configured tolerance reaches the fold fits: at 1e12 they stop before
-    // their first step, whatever the grid says.
-    let err = tune(
-        &TrainConfig {
-            gradient_tolerance: 1e12,
+    // The tolerance reaches the fold fits, from the grid or from the configuration when
+    // looser: at 1e12 they stop before their first step and leave every weight at zero,
+    // which the trainer refuses, naming the fold and the tolerance.
+    for (configured, searched) in [(1e12, 0.1), (1e-4, 1e12)] {
+        let base = TrainConfig {
+            gradient_tolerance: configured,
             ..TrainConfig::default()
-        },
-        &records,
-        &grid,
-        5,
-        2,
-        &Silent,
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(err.contains("stopped before its first step"), "{err}");
-    // The tolerance reaches the fold fits: one so loose that they stop before the first
-    // step leaves every weight at zero, which the trainer refuses, naming the fold and
-    // the tolerance.
+        };
+        let stopped_at_once = TuneGrid {
+            gradient_tolerance: searched,
+            ..grid.clone()
+        };
+        let err = tune(&base, &records, &stopped_at_once, 5, 2, &Silent)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("fold"), "{err}");
+        assert!(
+            err.contains("the gradient tolerance 1e12 is above the gradient norm at the start"),
+            "{err}"
+        );
+    }
     let base = TrainConfig::default();
-    let stopped_at_once = TuneGrid {
-        gradient_tolerance: 1e12,
-        ..grid.clone()
-    };
-    let err = tune(&base, &records, &stopped_at_once, 5, 2, &Silent)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("fold"), "{err}");
-    assert!(
-        err.contains("the gradient tolerance 1e12 is above the gradient norm at the start"),
-        "{err}"
-    );
     for senseless in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         let bad = TuneGrid {
             gradient_tolerance: senseless,
