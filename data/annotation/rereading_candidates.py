@@ -82,6 +82,23 @@ always the sentences next to it in the text.
   the tone.
 - 87 (a party's own disciplinary procedure): warnings that speak of exclusion,
   sanctions, a party's ethics or disciplinary body.
+- 88 (fragments that continue another sentence's act): acts whose text begins with
+  « Et », « Ainsi que », « Puis », « Ou », « Sans oublier », « Plus ».
+- 89 (inviting the public into one's own consultation): demands that speak of a
+  consultation, a platform, a site, contributing, a questionnaire.
+- 90 (votes cast against a named measure): `none` sentences that say someone voted or
+  spoke against something.
+- 91 (partners courted for an alliance already made): offers that speak of seeking
+  out, rallying, joining, convincing, an alliance concluded.
+- 92 (refusing to give up one's own demand): refusals that speak of giving in, giving
+  up, « jusqu'au retrait », « tant que ».
+- 93 (pleading inability): refusals that say one cannot, is unable, has not the means.
+- 94 (declaring war on a class of offenders): warnings that speak of war, zero
+  tolerance, a fight, hunting down.
+- 95 (requests between the members of one group): demands, in the label or `also`,
+  that speak of a group, members, components, partners, a joint list, a majority.
+- 96 (declining a social invitation): refusals that speak of an invitation, a dinner,
+  an anniversary, a reception, a ceremony.
 """
 import json
 import re
@@ -244,6 +261,15 @@ SEARCHES = {
         False,
         words(r"exclu|exclusion|sanction|commission (d'éthique|des conflits)|discipline|disciplinaire|place dans|n'a(ura)? plus (sa|leur) place"),
     ),
+    "88": ({"demand", "refusal", "warning", "offer"}, False, words(r"^\W*(et|ainsi que|puis|ou|sans oublier|plus)\b")),
+    "89": ({"demand"}, False, words(r"consultation|plateforme|\bsite\b|contribu|questionnaire|propositions? (des|de) citoyens|participer à")),
+    "90": ({"none"}, False, words(r"vot(é|ait|aient|ant|era|eront|e) contre|s'(est|était|étaient|sont) prononcés? contre|voté non\b")),
+    "91": ({"offer"}, False, words(r"allée? chercher|ralli|rejoint|convaincu|a obtenu le soutien|s'est allié|alliance (conclue|scellée)")),
+    "92": ({"refusal"}, False, words(r"céder|lâcher|plier|renoncer|jusqu'au (retrait|bout)|tant que")),
+    "93": ({"refusal"}, False, words(r"ne (peut|peuvent|pourr\w+|pouvons) pas|incapable|pas les moyens|impossible de|pas en mesure")),
+    "94": ({"warning"}, False, words(r"guerre|tolérance zéro|sans merci|lutte contre|combat contre|traque|pourchass")),
+    "95": ({"demand"}, True, words(r"groupe|membres|composantes?|constructifs|partenaires|liste commune|majorité")),
+    "96": ({"refusal"}, False, words(r"invit|dîner|déjeuner|anniversaire|réception|soirée|déjà pris|cérémonie")),
 }
 
 
