@@ -23,7 +23,8 @@ how close to the minimum it got, not only how fast.
 Setup:  pip install -r benches/peers/requirements.txt
 Run:    cargo build --release --example same_features && python3 benches/peers/same_features.py [DATA...]
 
-DATA (files or folders, as for `train --data`) defaults to `data/train`;
+DATA (files or folders, as for `train --data`, relative to the current directory)
+defaults to `data/train`;
 `data/train/constructed` is the 2,383 sentences the issue "Training that scales" set
 its goals on.
 """
@@ -70,7 +71,7 @@ def main():
         sys.exit("build it first: cargo build --release --example same_features")
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, RAYON_NUM_THREADS="1")
-        subprocess.run([str(exe), tmp, *sys.argv[1:]], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(exe), tmp, *(str(Path(p).resolve()) for p in sys.argv[1:])], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         ours = json.loads(Path(tmp, "demarche.json").read_text())
         X, y = load_svmlight_file(str(Path(tmp, "train.svmlight")), n_features=ours["terms"])
     y = y.astype(int)

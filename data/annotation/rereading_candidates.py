@@ -7,9 +7,11 @@ real-rereadings.tsv keeps what they changed.
     python3 data/annotation/rereading_candidates.py 57 > candidates.txt
     python3 data/annotation/rereading_candidates.py --context 53 58 59 > candidates.txt
 
-Each search pairs the acts a decision can take away with words of its construction.
-A sentence is a candidate when it holds one of those acts (as its label, or, for
-decision 57, in `also` too) and its text has one of the words. The searches are wide
+Each search pairs the labels a decision can change with words of its construction:
+mostly the acts it can take away, and for decisions 82 and 90 the `none` it can turn
+into an act. A sentence is a candidate when it holds one of those labels (as its
+label, or, for decisions 56, 57, 83, 85 and 95, in `also` too) and its text has one
+of the words. The searches are wide
 on purpose: most of what they find is outside the decision, and the readers keep it.
 A sentence found by several searches is listed once, with every decision that found
 it. A re-reading ran on the data with its round added and before its own changes,
@@ -263,10 +265,10 @@ SEARCHES = {
     ),
     "88": ({"demand", "refusal", "warning", "offer"}, False, words(r"^\W*(et|ainsi que|puis|ou|sans oublier|plus)\b")),
     "89": ({"demand"}, False, words(r"consultation|plateforme|\bsite\b|contribu|questionnaire|propositions? (des|de) citoyens|participer à")),
-    "90": ({"none"}, False, words(r"vot(é|ait|aient|ant|era|eront|e) contre|s'(est|était|étaient|sont) prononcés? contre|voté non\b")),
+    "90": ({"none"}, False, words(r"vot(é|ée|és|ées|ait|aient|ant|era|eront|erai|erait|eraient|er|ent|e|es|ons|ez) contre|s'(est|était|étaient|sont) prononcée?s? contre|voté non\b")),
     "91": ({"offer"}, False, words(r"allée? chercher|ralli|rejoint|convaincu|a obtenu le soutien|s'est allié|alliance (conclue|scellée)")),
     "92": ({"refusal"}, False, words(r"céder|lâcher|plier|renoncer|jusqu'au (retrait|bout)|tant que")),
-    "93": ({"refusal"}, False, words(r"ne (peut|peuvent|pourr\w+|pouvons) pas|incapable|pas les moyens|impossible de|pas en mesure")),
+    "93": ({"refusal"}, False, words(r"ne (peu[tx]|peuvent|pourr\w+|pouv\w+) pas|incapable|pas les moyens|impossible de|pas en mesure")),
     "94": ({"warning"}, False, words(r"guerre|tolérance zéro|sans merci|lutte contre|combat contre|traque|pourchass")),
     "95": ({"demand"}, True, words(r"groupe|membres|composantes?|constructifs|partenaires|liste commune|majorité")),
     "96": ({"refusal"}, False, words(r"invit|dîner|déjeuner|anniversaire|réception|soirée|déjà pris|cérémonie")),
