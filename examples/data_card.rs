@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use demarche::dataset::{label_counts, Dataset, Record};
+use demarche::dataset::{label_counts, whole_articles, Dataset, Record};
 use demarche::eval::agreement::{agreement, read_pass, Agreement};
 use demarche::Label;
 use sha2::{Digest, Sha256};
@@ -184,6 +184,18 @@ fn main() -> anyhow::Result<()> {
     );
     let articles: std::collections::BTreeSet<&str> = all_real.iter().map(|r| r.group()).collect();
     println!("real articles: {}", articles.len());
+    // The sentences `train --tune` chooses the whole-article none bias on.
+    let whole = whole_articles(train.records());
+    let mix: Vec<&Record> = train
+        .records()
+        .filter(|r| whole.contains(r.group()))
+        .collect();
+    println!(
+        "whole-article mix of the train split (tune::natural_mix): {} articles, {} sentences, {} acts",
+        whole.len(),
+        mix.len(),
+        mix.iter().filter(|r| r.label.is_act()).count()
+    );
     println!();
     println!("| pool (real news)               | records | acts |");
     println!("|--------------------------------|---------|------|");

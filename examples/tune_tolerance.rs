@@ -15,9 +15,9 @@ const FOLDS: usize = 5;
 const THREADS: usize = 2;
 
 fn main() -> anyhow::Result<()> {
+    let tolerances = tolerances()?;
     let data = Dataset::load(&["data/train"])?;
     let records: Vec<&Record> = data.records().collect();
-    let tolerances = tolerances();
     // Labels and probabilities are compared with the first tolerance's.
     let first = tolerances[0];
     let mut reference: Option<Vec<Prediction>> = None;
@@ -58,14 +58,19 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The tolerances tried, from the command line, or linfa's and looser ones.
-fn tolerances() -> Vec<f64> {
-    let given: Vec<f64> = std::env::args()
+fn tolerances() -> anyhow::Result<Vec<f64>> {
+    let given = std::env::args()
         .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    if given.is_empty() {
+        .map(|a| {
+            a.parse::<f64>()
+                .ok()
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .ok_or_else(|| anyhow::anyhow!("a tolerance must be a number > 0, not {a:?}"))
+        })
+        .collect::<anyhow::Result<Vec<f64>>>()?;
+    Ok(if given.is_empty() {
         vec![1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]
     } else {
         given
-    }
+    })
 }

@@ -70,15 +70,11 @@ FOREIGN = re.compile(
 )
 
 
-def choose(seg_dir, foreign, seed, round_number, sentences, min_share=MIN_FOREIGN_SHARE):
-    """Draws (seeded) train-side OrangeSum articles not yet complete in the data set,
-    whose share of sentences matching `foreign` is at least `min_share`, and
-    writes every sentence of theirs not yet labeled to target/annotation/pool.jsonl,
-    about `sentences` in all, pool `whole`, round `round_number`."""
-    articles_meta = {}
-    for line in open(CORPORA / "orangesum-politique" / "articles.jsonl", encoding="utf-8"):
-        a = json.loads(line)
-        articles_meta[a["id"]] = a
+def data_state(seg_dir):
+    """The corpora cut into sentences and what the data set holds of them: the pieces
+    of every article (index, text), the normalized texts already labeled, the articles
+    of the `natural` and `whole` pools, and whether an article is on the train side
+    (neither a test article nor another telling of a test article's story)."""
     pieces = defaultdict(list)
     for corpus in ("wikinews-fr", "orangesum-politique"):
         for line in open(seg_dir / f"{corpus}.jsonl", encoding="utf-8"):
@@ -100,9 +96,38 @@ def choose(seg_dir, foreign, seed, round_number, sentences, min_share=MIN_FOREIG
                 whole.add(article)
     test_stories = {story(a) for a in test_articles}
 
+    def train_side(a):
+        return a not in test_articles and story(a) not in test_stories
+
+    return pieces, labeled, whole, train_side
+
+
+def left_to_label(seg_dir):
+    """Train-side article → how many of its sentences the data set does not hold yet
+    (articles with none left omitted)."""
+    pieces, labeled, _, train_side = data_state(seg_dir)
+    left = {}
+    for a, ps in pieces.items():
+        n = sum(1 for _, t in ps if normalized(t) and normalized(t) not in labeled)
+        if n and train_side(a):
+            left[a] = n
+    return left
+
+
+def choose(seg_dir, foreign, seed, round_number, sentences, min_share=MIN_FOREIGN_SHARE):
+    """Draws (seeded) train-side OrangeSum articles not yet complete in the data set,
+    whose share of sentences matching `foreign` is at least `min_share`, and
+    writes every sentence of theirs not yet labeled to target/annotation/pool.jsonl,
+    about `sentences` in all, pool `whole`, round `round_number`."""
+    articles_meta = {}
+    for line in open(CORPORA / "orangesum-politique" / "articles.jsonl", encoding="utf-8"):
+        a = json.loads(line)
+        articles_meta[a["id"]] = a
+    pieces, labeled, whole, train_side = data_state(seg_dir)
+
     candidates = []
     for a in sorted((a for a in pieces if a.startswith("os-")), key=lambda a: int(a.split("-")[1])):
-        if a in whole or a in test_articles or story(a) in test_stories:
+        if a in whole or not train_side(a):
             continue
         texts = [t for _, t in pieces[a]]
         left = [t for t in texts if normalized(t) and normalized(t) not in labeled]

@@ -581,19 +581,22 @@ impl Prepared {
     ) -> Result<Model> {
         let (weights_flat, mut intercepts, convergence) = fitted;
         let largest = weights_flat.iter().fold(0.0f64, |m, w| m.max(w.abs()));
-        if largest < 1e-9 && convergence.solver == Solver::Sparse && convergence.iterations == 0 {
-            // Not the L2's fault: the solver was told it had arrived before it moved.
-            return Err(Error::Training(format!(
-                "the gradient tolerance {} is above the gradient norm at the start ({:.2e}): the fit stopped before its first step; lower the tolerance (--tune-tolerance for the fits of --tune)",
-                Setting(config.gradient_tolerance),
-                convergence.gradient_norm
-            )));
-        }
         if largest < 1e-9 {
-            return Err(Error::Training(format!(
-                "l2 {} is so large that every term weight is zero (largest |w| = {largest:.1e}): the model would ignore the text; lower --l2",
-                Setting(config.l2)
-            )));
+            let stopped_at_start =
+                convergence.solver == Solver::Sparse && convergence.iterations == 0;
+            return Err(Error::Training(if stopped_at_start {
+                // Not the L2's fault: the solver was told it had arrived before it moved.
+                format!(
+                    "the gradient tolerance {} is above the gradient norm at the start ({:.2e}): the fit stopped before its first step; lower the tolerance (--tune-tolerance for the fits of --tune)",
+                    Setting(config.gradient_tolerance),
+                    convergence.gradient_norm
+                )
+            } else {
+                format!(
+                    "l2 {} is so large that every term weight is zero (largest |w| = {largest:.1e}): the model would ignore the text; lower --l2",
+                    Setting(config.l2)
+                )
+            }));
         }
         intercepts[Label::NoClaim.index()] += config.none_bias;
         let counts = self.counts;

@@ -401,8 +401,7 @@ fn tuning_is_deterministic_and_recorded() {
         min_count: vec![1, 2],
         constructed_weight: vec![1.0],
         fold_verbs: vec![false, true],
-        tune_none_bias: true,
-        gradient_tolerance: demarche::train::SEARCH_GRADIENT_TOLERANCE,
+        ..TuneGrid::default()
     };
     let base = TrainConfig {
         features: FeatureConfig {
